@@ -1,0 +1,1 @@
+"""Metrics of the MSA papers (being written, issue 2)."""
