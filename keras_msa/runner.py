@@ -75,5 +75,359 @@ class Recipe:
     after_training: Optional[Callable] = None
 
 
-def run_recipe(recipe, argv=None):  # pragma: no cover - replaced below
-    raise NotImplementedError("The runner is being written (issue 2).")
+
+COMMON_DEFAULTS = {
+    "epochs": 10,
+    "batch_size": 32,
+    "learning_rate": 1e-3,
+    "adam_epsilon": 1e-7,
+    "monitor": "val_loss",
+    "monitor_mode": "min",
+    "keep_ties": "later",
+    "shuffle": "epoch",
+    "drop_remainder": False,
+    "format": None,
+    "seed": 0,
+}
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag as one line and exits with code 2."""
+
+    def error(self, message):
+        raise RecipeError(f"argument error: {message} (see --help)")
+
+
+def build_parser(recipe):
+    """The common flags of every recipe plus the recipe's own."""
+    d = dict(COMMON_DEFAULTS, **recipe.defaults)
+    p = _OneLineParser(prog=f"{recipe.name}.py", description=recipe.description)
+    p.add_argument("--data-dir", default=None,
+                   help="Folder or file of the real data. Without it the recipe trains on synthetic "
+                        "data of the real shape (numbers NOT comparable with the paper).")
+    fmt_help = f"Format of --data-dir, one of {list(recipe.formats)}" if recipe.formats else "Format of --data-dir"
+    p.add_argument("--format", default=d["format"], help=fmt_help)
+    p.add_argument("--epochs", type=_positive_int, default=d["epochs"])
+    p.add_argument("--batch-size", type=_positive_int, default=d["batch_size"])
+    p.add_argument("--learning-rate", type=_positive_float, default=d["learning_rate"])
+    p.add_argument("--adam-epsilon", type=_positive_float, default=d["adam_epsilon"])
+    p.add_argument("--seed", type=int, default=d["seed"], help="Same seed -> same numbers on CPU.")
+    p.add_argument("--output-dir", default=None, help=f"Where results go (default runs/{recipe.name}).")
+    p.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none",
+                   help="tf.distribute strategy (mirrored: all local GPUs, or --cpu-devices logical CPUs).")
+    p.add_argument("--cpu-devices", type=_positive_int, default=None,
+                   help="Split the CPU into this many logical devices (for --distribute mirrored on CPU).")
+    p.add_argument("--mixed-precision", action="store_true", help="mixed_float16 policy.")
+    p.add_argument("--jit-compile", action="store_true", help="XLA-compile the train/predict steps.")
+    p.add_argument("--no-export", action="store_true", help="Skip the SavedModel export.")
+    p.add_argument("--fresh", action="store_true",
+                   help="Ignore an interrupted run's backup in --output-dir and start over.")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit verbosity.")
+    if recipe.add_arguments is not None:
+        recipe.add_arguments(p)
+    return p
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+    return value
+
+
+def run_recipe(recipe, argv=None, exit_on_error=True):
+    """Parse the command line and run ``recipe``; return the results dict.
+
+    User errors (bad flags, missing or malformed data) print one line to
+    stderr and exit with status 2 (or raise ``RecipeError`` when
+    ``exit_on_error=False``).
+    """
+    import sys
+
+    from keras_msa.data_tools.dataset import DataValidationError
+
+    try:
+        args = build_parser(recipe).parse_args(argv)
+        return _run(recipe, args)
+    except (RecipeError, DataValidationError, FileNotFoundError) as exc:
+        if not exit_on_error:
+            raise
+        print(f"{recipe.name}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def configure_backend(args):
+    """Seeds, determinism, logical CPU devices and precision policy."""
+    import keras
+
+    if args.cpu_devices and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        cpus = tf.config.list_physical_devices("CPU")
+        try:
+            tf.config.set_logical_device_configuration(
+                cpus[0], [tf.config.LogicalDeviceConfiguration()] * args.cpu_devices
+            )
+        except RuntimeError as exc:  # already initialised in this process
+            logical = len(tf.config.list_logical_devices("CPU"))
+            if logical != args.cpu_devices:
+                raise RecipeError(
+                    f"--cpu-devices {args.cpu_devices}: TensorFlow is already initialised with "
+                    f"{logical} logical CPU devices ({exc})"
+                )
+    keras.utils.set_random_seed(args.seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    keras.config.set_dtype_policy("mixed_float16" if args.mixed_precision else "float32")
+
+
+def make_strategy(name):
+    """Return a ``tf.distribute`` strategy (or None for ``"none"``)."""
+    if name == "none":
+        return None
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise RecipeError(f"--distribute {name} needs the TensorFlow backend, found {keras.backend.backend()}")
+    import tensorflow as tf
+
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+        return tf.distribute.MirroredStrategy(devices=devices)
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def _run(recipe, args):
+    import contextlib
+    import json
+    import os
+    import time
+
+    import keras
+    import numpy as np
+
+    from keras_msa.data_tools.dataset import carve_validation
+    from keras_msa.data_tools.tfdata import EpochBatches
+
+    if args.format is not None and recipe.formats and args.format not in recipe.formats:
+        raise RecipeError(f"--format: expected one of {list(recipe.formats)}, found {args.format!r}")
+    if args.data_dir is not None and not os.path.exists(args.data_dir):
+        raise RecipeError(f"--data-dir: {args.data_dir!r} does not exist")
+    d = dict(COMMON_DEFAULTS, **recipe.defaults)
+    output_dir = args.output_dir or os.path.join("runs", recipe.name)
+    os.makedirs(output_dir, exist_ok=True)
+    backup_dir = os.path.join(output_dir, "backup")
+    if args.fresh and os.path.isdir(backup_dir):
+        import shutil
+
+        shutil.rmtree(backup_dir)
+
+    configure_backend(args)
+    dataset = recipe.load_data(args)
+    if dataset.info.get("synthetic"):
+        print("!" * 100)
+        print(f"!!! NOTICE: no --data-dir given: training on SYNTHETIC data shaped like {dataset.name} "
+              "-- these numbers are NOT comparable with the paper's. !!!")
+        print("!" * 100)
+    if dataset.valid is None:
+        dataset = carve_validation(dataset, fraction=0.1, seed=args.seed)
+        print("note: the data have no validation split; 10% of the training samples were held out for it.")
+    print(dataset.summary())
+
+    strategy = make_strategy(args.distribute)
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = recipe.build_model(dataset, args)
+        compile_kwargs = dict(recipe.compile_args(args))
+        optimizer = compile_kwargs.pop("optimizer", None) or keras.optimizers.Adam(
+            learning_rate=args.learning_rate, epsilon=args.adam_epsilon
+        )
+        model.compile(optimizer=optimizer, jit_compile=args.jit_compile, **compile_kwargs)
+    print(f"model {model.name}: {model.count_params():,} parameters")
+
+    x_train, y_train, w_train = recipe.make_arrays(dataset.train, args)
+    x_valid, y_valid, w_valid = recipe.make_arrays(dataset.valid, args)
+    resuming = os.path.isfile(os.path.join(backup_dir, "training_metadata.json"))
+    start_epoch = 0
+    if resuming:
+        with open(os.path.join(backup_dir, "training_metadata.json")) as f:
+            start_epoch = int(json.load(f)["epoch"])
+        print(f"resuming the interrupted run in {output_dir} from epoch {start_epoch + 1}")
+    global_batch = args.batch_size
+    train_batches = EpochBatches(
+        x_train, y_train, w_train, batch_size=global_batch, seed=args.seed, shuffle=d["shuffle"],
+        drop_remainder=d["drop_remainder"], start_epoch=start_epoch,
+    )
+    best = BestWeights(
+        os.path.join(output_dir, "best.weights.h5"), monitor=d["monitor"], mode=d["monitor_mode"],
+        keep_ties=d["keep_ties"], resume=resuming,
+    )
+    callbacks = [
+        EpochSetter(train_batches),
+        keras.callbacks.BackupAndRestore(backup_dir),
+        best,
+        keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=resuming),
+    ]
+    if recipe.callbacks is not None:
+        callbacks.extend(recipe.callbacks(args))
+    validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
+    t0 = time.time()
+    history = model.fit(
+        train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,
+        verbose=args.verbose, validation_batch_size=max(global_batch, 256),
+    )
+    train_seconds = time.time() - t0
+    if best.best_epoch is not None:
+        model.load_weights(best.filepath)
+        print(f"restored the weights of epoch {best.best_epoch + 1} ({best.monitor} = {best.best:.4f})")
+
+    metrics = {k: float(v) for k, v in recipe.evaluate(model, dataset, args).items()}
+    paper = recipe.paper_results(args) if callable(recipe.paper_results) else dict(recipe.paper_results)
+    print(format_results_table(metrics, paper, title=f"{recipe.name}: test results",
+                               synthetic=bool(dataset.info.get("synthetic"))))
+
+    model_path = os.path.join(output_dir, f"{recipe.name}.keras")
+    model.save(model_path)
+    export_path = None
+    if not args.no_export:
+        from keras_msa.export import export_saved_model
+
+        export_path = export_saved_model(model, os.path.join(output_dir, "saved_model"))
+    results = {
+        "recipe": recipe.name,
+        "model": model.name,
+        "dataset": dataset.name,
+        "synthetic": bool(dataset.info.get("synthetic")),
+        "data": {k: v for k, v in dataset.info.items() if isinstance(v, (str, int, float, bool))},
+        "metrics": metrics,
+        "paper": paper,
+        "num_params": int(model.count_params()),
+        "best_epoch": None if best.best_epoch is None else best.best_epoch + 1,
+        "epochs_run_this_call": len(history.epoch),
+        "train_seconds_this_call": train_seconds,
+        "args": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))},
+        "keras_file": model_path,
+        "saved_model": export_path,
+    }
+    with open(os.path.join(output_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2, default=_json_default)
+    if recipe.after_training is not None:
+        recipe.after_training(model, dataset, args, output_dir)
+    print(f"wrote {output_dir}/results.json, {model_path}" + (f", {export_path}" if export_path else ""))
+    del np
+    return results
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def format_results_table(metrics, paper, title="results", synthetic=False):
+    """A plain-text table: metric | this run | paper."""
+    names = list(metrics) + [k for k in paper if k not in metrics]
+    width = max([len(n) for n in names] + [6])
+    lines = [title, f"{'metric':<{width}}  {'ours':>9}  {'paper':>9}", "-" * (width + 22)]
+    for n in names:
+        ours = metrics.get(n)
+        ref = paper.get(n)
+        ours_s = f"{ours:9.3f}" if ours is not None else f"{'-':>9}"
+        ref_s = f"{ref:9.3f}" if ref is not None else f"{'-':>9}"
+        lines.append(f"{n:<{width}}  {ours_s}  {ref_s}")
+    if synthetic:
+        lines.append("(synthetic data: the 'ours' column is not comparable with the paper)")
+    return "\n".join(lines)
+
+
+def _keras_callback_base():
+    import keras
+
+    return keras.callbacks.Callback
+
+
+class EpochSetter(_keras_callback_base()):
+    """Tells an :class:`EpochBatches` which epoch is starting (resume-safe)."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.batches.epoch != epoch:
+            self.batches.set_epoch(epoch)
+
+
+class BestWeights(_keras_callback_base()):
+    """Keep the weights of the best validation epoch (never selects on test).
+
+    Args:
+        filepath: where the ``.weights.h5`` of the best epoch is written.
+        monitor: the logged quantity (``"val_loss"``...).
+        mode: ``"min"`` or ``"max"``.
+        keep_ties: ``"later"`` (``<=``: a later epoch with an equal value wins,
+            as the TMA / MFN scripts) or ``"earlier"`` (strict ``<``, as Keras'
+            ``ModelCheckpoint``).
+        resume: if True and ``filepath``'s state file exists, continue from its
+            best value (used when an interrupted run is resumed).
+    """
+
+    def __init__(self, filepath, monitor="val_loss", mode="min", keep_ties="later", resume=False):
+        super().__init__()
+        import json
+        import os
+
+        if mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be 'min' or 'max'. Received: mode={mode!r}")
+        if keep_ties not in ("later", "earlier"):
+            raise ValueError(f"`keep_ties` must be 'later' or 'earlier'. Received: keep_ties={keep_ties!r}")
+        self.filepath, self.monitor, self.mode, self.keep_ties = filepath, monitor, mode, keep_ties
+        self.state_path = filepath + ".json"
+        self.best, self.best_epoch = None, None
+        if resume and os.path.isfile(self.state_path) and os.path.isfile(filepath):
+            with open(self.state_path) as f:
+                state = json.load(f)
+            self.best, self.best_epoch = state["best"], state["epoch"]
+
+    def _improved(self, value):
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return value <= self.best if self.keep_ties == "later" else value < self.best
+        return value >= self.best if self.keep_ties == "later" else value > self.best
+
+    def on_epoch_end(self, epoch, logs=None):
+        import json
+        import math
+
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise RecipeError(
+                f"monitor {self.monitor!r} is not among the logged values {sorted(logs)}"
+            )
+        value = float(logs[self.monitor])
+        if math.isfinite(value) and self._improved(value):
+            self.best, self.best_epoch = value, epoch
+            self.model.save_weights(self.filepath, overwrite=True)
+            with open(self.state_path, "w") as f:
+                json.dump({"best": value, "epoch": epoch, "monitor": self.monitor}, f)

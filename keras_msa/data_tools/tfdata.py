@@ -1,0 +1,146 @@
+"""Batching helpers: ``tf.data`` pipelines and a resumable epoch-seeded batcher.
+
+``to_tf_dataset`` turns the dict arrays of a split into a ``tf.data.Dataset``
+(batching, seeded shuffling, prefetch). ``EpochBatches`` is what the recipe
+runner feeds to ``model.fit``: the sample order of epoch ``e`` depends only on
+``(seed, e)``, so a run interrupted after epoch ``k`` and resumed from its
+backup sees exactly the batches an uninterrupted run would have seen.
+"""
+
+import numpy as np
+
+import keras
+
+SHUFFLE_MODES = ("epoch", "once", "none")
+
+
+def _num_samples(structure):
+    leaves = [a for a in _leaves(structure) if a is not None]
+    if not leaves:
+        raise ValueError("No arrays were given.")
+    n = len(leaves[0])
+    for a in leaves:
+        if len(a) != n:
+            raise ValueError(f"All arrays must have the same first dimension: found {len(a)} and {n}.")
+    return n
+
+
+def _leaves(structure):
+    if structure is None:
+        return []
+    if isinstance(structure, dict):
+        out = []
+        for k in sorted(structure):
+            out.extend(_leaves(structure[k]))
+        return out
+    if isinstance(structure, (list, tuple)):
+        out = []
+        for v in structure:
+            out.extend(_leaves(v))
+        return out
+    return [np.asarray(structure)]
+
+
+def _gather(structure, idx):
+    if structure is None:
+        return None
+    if isinstance(structure, dict):
+        return {k: _gather(v, idx) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_gather(v, idx) for v in structure)
+    return np.asarray(structure)[idx]
+
+
+def epoch_order(num_samples, seed, epoch, shuffle="epoch"):
+    """Sample order of one epoch: a function of (seed, epoch) only."""
+    if shuffle not in SHUFFLE_MODES:
+        raise ValueError(f"`shuffle` must be one of {SHUFFLE_MODES}. Received: shuffle={shuffle!r}")
+    if shuffle == "none":
+        return np.arange(num_samples)
+    key = [int(seed), int(epoch)] if shuffle == "epoch" else [int(seed), 0]
+    return np.random.default_rng(key).permutation(num_samples)
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """Batches of ``(x, y[, sample_weight])`` whose order depends on (seed, epoch).
+
+    Args:
+        x: dict (or array) of inputs, first axis = samples.
+        y: targets (array or dict) or None.
+        sample_weight: None, array or dict.
+        batch_size: int.
+        seed: int. Seed of the shuffling.
+        shuffle: ``"epoch"`` (new permutation every epoch), ``"once"`` (one
+            permutation for the whole run: the TMA / MFN reference scripts) or
+            ``"none"``.
+        drop_remainder: bool. Drop the last partial batch (TMA / MFN scripts).
+        start_epoch: int. Epoch index of the first epoch served (set by the
+            runner when it resumes from a backup).
+    """
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, seed=0, shuffle="epoch",
+                 drop_remainder=False, start_epoch=0):
+        super().__init__()
+        if int(batch_size) < 1:
+            raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.shuffle = shuffle
+        self.drop_remainder = bool(drop_remainder)
+        self.num_samples = _num_samples([x, y, sample_weight])
+        if self.drop_remainder and self.num_samples < self.batch_size:
+            raise ValueError(
+                f"drop_remainder=True with {self.num_samples} samples and batch_size={self.batch_size} "
+                "would give no batch at all."
+            )
+        self.epoch = int(start_epoch)
+        self._order = epoch_order(self.num_samples, self.seed, self.epoch, self.shuffle)
+
+    def set_epoch(self, epoch):
+        self.epoch = int(epoch)
+        self._order = epoch_order(self.num_samples, self.seed, self.epoch, self.shuffle)
+
+    def __len__(self):
+        if self.drop_remainder:
+            return self.num_samples // self.batch_size
+        return -(-self.num_samples // self.batch_size)
+
+    def __getitem__(self, index):
+        idx = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        batch = (_gather(self.x, idx),)
+        if self.y is not None:
+            batch += (_gather(self.y, idx),)
+            if self.sample_weight is not None:
+                batch += (_gather(self.sample_weight, idx),)
+        return batch
+
+    def on_epoch_end(self):
+        self.set_epoch(self.epoch + 1)
+
+
+def to_tf_dataset(x, y=None, sample_weight=None, batch_size=32, shuffle=False, seed=None,
+                  drop_remainder=False, prefetch=True):
+    """Build a ``tf.data.Dataset`` of ``(x, y[, sample_weight])`` batches.
+
+    Args:
+        x: dict of arrays keyed by model input name (or one array).
+        y: targets or None.
+        sample_weight: per-sample (or per-step) weights or None.
+        batch_size: int.
+        shuffle: bool. Shuffle the whole split every epoch (seeded).
+        seed: int seed of the shuffle (required for reproducible runs).
+        drop_remainder: bool.
+        prefetch: bool. Add ``prefetch(AUTOTUNE)``.
+    """
+    import tensorflow as tf
+
+    n = _num_samples([x, y, sample_weight])
+    parts = (x,) if y is None else ((x, y) if sample_weight is None else (x, y, sample_weight))
+    ds = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
+    if shuffle:
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if prefetch:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds
