@@ -1,0 +1,5 @@
+"""Readers of the field's dataset formats, each returning an :class:`MSADataset`."""
+
+from keras_msa.data_tools.readers.bclstm import read_bclstm_mosi  # noqa: F401
+from keras_msa.data_tools.readers.bclstm import read_hffn_pickle  # noqa: F401
+from keras_msa.data_tools.readers.bclstm import read_mosi_sentiment  # noqa: F401

@@ -1,0 +1,295 @@
+"""Shared loading and validation helpers of the dataset readers."""
+
+import logging
+import os
+import pickle
+import warnings
+
+import numpy as np
+
+from keras_msa.data_tools.dataset import MODALITIES
+from keras_msa.data_tools.dataset import DataValidationError
+from keras_msa.data_tools.dataset import MSASplit
+from keras_msa.data_tools.dataset import data_error
+from keras_msa.data_tools.dataset import detect_padding
+from keras_msa.data_tools.dataset import lengths_from_padding
+
+logger = logging.getLogger("keras_msa.data")
+
+SPLITS = ("train", "valid", "test")
+
+
+# ---------------------------------------------------------------- files
+def require_path(path, key="<file>", what="an existing file"):
+    """Raise a DataValidationError naming ``path`` if it does not exist."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise data_error(path, key, what, "no such file or directory")
+    return path
+
+
+def load_pickle(path, encoding="latin1"):
+    """Load a (Python 2 or 3) pickle; corrupt or truncated files raise DataValidationError."""
+    path = require_path(path)
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f, encoding=encoding)
+    except Exception as e:  # EOFError, UnpicklingError, ValueError from numpy, ...
+        raise data_error(path, "<pickle>", "a complete pickle", f"an unreadable file ({type(e).__name__}: {e})") from e
+
+
+def read_h5_dataset(path, key):
+    """Read the dataset ``key`` of an HDF5 file into memory."""
+    import h5py
+
+    path = require_path(path)
+    try:
+        f = h5py.File(path, "r")
+    except Exception as e:
+        raise data_error(path, "<hdf5>", "a readable HDF5 file", f"an unreadable file ({type(e).__name__}: {e})") from e
+    with f:
+        if key not in f:
+            raise data_error(path, key, f"an HDF5 dataset named {key!r}", f"keys {sorted(f.keys())}")
+        try:
+            return f[key][()]
+        except Exception as e:
+            raise data_error(path, key, "a readable dataset", f"{type(e).__name__}: {e}") from e
+
+
+def load_npz(path, allow_pickle=False):
+    """Open an ``.npz`` archive and return ``{key: array}`` (all arrays read)."""
+    path = require_path(path)
+    try:
+        archive = np.load(path, allow_pickle=allow_pickle)
+    except Exception as e:
+        raise data_error(path, "<npz>", "a readable .npz archive", f"an unreadable file ({type(e).__name__}: {e})") from e
+    if not hasattr(archive, "files"):
+        raise data_error(path, "<npz>", "an .npz archive of named arrays", type(archive).__name__)
+    out = {}
+    with archive:
+        for k in archive.files:
+            try:
+                out[k] = archive[k]
+            except ValueError as e:
+                if "allow_pickle" in str(e):
+                    out[k] = None  # object array; caller decides
+                    continue
+                raise data_error(path, k, "a readable array", f"{type(e).__name__}: {e}") from e
+            except Exception as e:
+                raise data_error(path, k, "a readable array", f"{type(e).__name__}: {e}") from e
+    return out
+
+
+def get_key(mapping, key, source, where=""):
+    """``mapping[key]`` or a DataValidationError listing the keys found."""
+    if not isinstance(mapping, dict):
+        raise data_error(source, where or key, "a dict", type(mapping).__name__)
+    if key not in mapping:
+        full = f"{where}/{key}" if where else key
+        raise data_error(source, full, "this key to be present", f"keys {sorted(map(str, mapping))}")
+    return mapping[key]
+
+
+# ---------------------------------------------------------------- arrays
+def as_numeric(x, source, key):
+    try:
+        arr = np.asarray(x)
+    except Exception as e:
+        raise data_error(source, key, "a numeric array", f"{type(x).__name__} ({e})") from e
+    if arr.dtype.kind not in "biuf":
+        raise data_error(source, key, "a numeric array", f"dtype {arr.dtype}")
+    return arr
+
+
+def check_shape(x, source, key, shape):
+    """``shape`` is a tuple of ints or None (free); checks ndim and fixed sizes."""
+    if x.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, x.shape)):
+        wanted = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+        raise data_error(source, key, f"shape {wanted}", f"shape {x.shape}")
+
+
+def to_float32(x, source, key, shape=None, allow_neginf=False, stats=None):
+    """Validate and cast a feature array to float32.
+
+    NaN and +inf are errors. ``-inf`` is an error unless ``allow_neginf``
+    (MulT / MMSA audio), in which case it is replaced by 0 and counted in
+    ``stats[key]``.
+    """
+    x = as_numeric(x, source, key)
+    if shape is not None:
+        check_shape(x, source, key, shape)
+    if x.dtype.kind == "f":
+        nan = np.isnan(x)
+        if nan.any():
+            idx = tuple(int(i) for i in np.argwhere(nan)[0])
+            raise data_error(source, key, "no NaN values", f"{int(nan.sum())} NaN (first at index {idx})")
+        posinf = np.isposinf(x)
+        if posinf.any():
+            idx = tuple(int(i) for i in np.argwhere(posinf)[0])
+            raise data_error(source, key, "no +inf values", f"{int(posinf.sum())} +inf (first at index {idx})")
+        neginf = np.isneginf(x)
+        if neginf.any():
+            if not allow_neginf:
+                idx = tuple(int(i) for i in np.argwhere(neginf)[0])
+                raise data_error(source, key, "no -inf values", f"{int(neginf.sum())} -inf (first at index {idx})")
+            count = int(neginf.sum())
+            x = np.where(neginf, 0.0, x)
+            logger.info("%s: key %r: replaced %d -inf values with 0.", source, key, count)
+            if stats is not None:
+                stats[key] = stats.get(key, 0) + count
+    out = x.astype("float32")
+    if not np.isfinite(out).all():
+        raise data_error(source, key, "values within the float32 range", "values that overflow to inf in float32")
+    return out
+
+
+def to_lengths(x, source, key, n, max_len):
+    x = as_numeric(x, source, key)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.shape != (n,):
+        raise data_error(source, key, f"shape ({n},)", f"shape {x.shape}")
+    if x.dtype.kind == "f" and (not np.isfinite(x).all() or np.any(x != np.round(x))):
+        raise data_error(source, key, "integer lengths", "non-integer values")
+    x = x.astype("int64")
+    if x.size and (x.min() < 0 or x.max() > max_len):
+        raise data_error(source, key, f"lengths in [0, {max_len}]", f"range [{x.min()}, {x.max()}]")
+    return x.astype("int32")
+
+
+def decode_ids(ids, source, key, n):
+    """Turn an id array ((N,) or (N, k) of str / bytes / numbers) into (N,) str.
+
+    Multi-field ids (MulT: video id, start, end) are joined with ``"$_$"``,
+    so that the video id stays the first field (see ``parse_segment_id``).
+    """
+    arr = np.asarray(ids, dtype=object)
+    if arr.ndim == 0 or arr.shape[0] != n:
+        raise data_error(source, key, f"{n} ids (one per sample)", f"shape {arr.shape}")
+
+    def one(v):
+        if isinstance(v, bytes):
+            return v.decode("utf-8", errors="replace")
+        if isinstance(v, (np.ndarray, list, tuple)):
+            return "$_$".join(one(u) for u in np.asarray(v, dtype=object).reshape(-1))
+        return str(v)
+
+    return np.array([one(v) for v in arr], dtype=str)
+
+
+def check_sizes(sizes, expected, source, unit="samples"):
+    """``expected`` = ``{split: int}`` or None; raise on the first mismatch."""
+    if not expected:
+        return
+    for split, n in expected.items():
+        if split not in sizes:
+            raise data_error(source, split, f"a {split!r} split of {n} {unit}", "no such split")
+        if sizes[split] != n:
+            raise data_error(source, split, f"{n} {unit}", f"{sizes[split]} {unit}")
+
+
+def resolve_expected(expected_sizes, known):
+    """``"auto"`` -> ``known`` (may be None); None / False -> no check; dict -> itself."""
+    if isinstance(expected_sizes, str):
+        if expected_sizes != "auto":
+            raise ValueError(f"`expected_sizes` must be 'auto', None or a dict. Received: {expected_sizes!r}")
+        return known
+    if not expected_sizes:
+        return None
+    return dict(expected_sizes)
+
+
+def check_modalities(modalities, allowed=MODALITIES):
+    if modalities is None:
+        return None
+    if isinstance(modalities, str):
+        modalities = (modalities,)
+    modalities = tuple(modalities)
+    bad = [m for m in modalities if m not in allowed]
+    if bad or not modalities:
+        raise ValueError(f"`modalities` must be a non-empty subset of {allowed}. Received: modalities={modalities!r}")
+    return modalities
+
+
+# ---------------------------------------------------------------- padding
+def nonzero_steps(x):
+    return np.any(x != 0, axis=-1)
+
+
+def side_from_lengths(x, lengths):
+    """Padding side of ``x`` given its true lengths: where the zero block sits.
+
+    Returns "pre", "post" or None (no sample is shorter than T, or the padded
+    region is not zero under either hypothesis).
+    """
+    T = x.shape[1]
+    nz = nonzero_steps(x)
+    pre = post = 0
+    for i, n in enumerate(lengths):
+        n = int(n)
+        if n >= T:
+            continue
+        if not nz[i, n:].any():
+            post += 1
+        if not nz[i, : T - n].any():
+            pre += 1
+    if pre == post:
+        return None
+    return "pre" if pre > post else "post"
+
+
+def repad(x, lengths, from_side, to_side):
+    """Move the real steps of ``x`` (N, T, ...) from one padding side to the other."""
+    if from_side == to_side:
+        return x
+    T = x.shape[1]
+    out = np.zeros_like(x)
+    for i, n in enumerate(lengths):
+        n = int(n)
+        if n == 0:
+            continue
+        real = x[i, :n] if from_side == "post" else x[i, T - n:]
+        if to_side == "post":
+            out[i, :n] = real
+        else:
+            out[i, T - n:] = real
+    return out
+
+
+def detect_side(arrays):
+    """Padding side of a list of (N, T, d) arrays with the same T (stacked on N)."""
+    return detect_padding(np.concatenate(arrays, axis=0))
+
+
+def union_lengths(features, padding):
+    """Lengths of the union of non-zero steps across same-T modalities."""
+    stacked = np.concatenate([nonzero_steps(x)[..., None] for x in features.values()], axis=-1)
+    return lengths_from_padding(stacked.astype("float32"), padding)
+
+
+def make_split(name, features, lengths, labels, ids, padding, level, source, utterance_ids=None):
+    """Build an MSASplit; contract errors already name the source and key."""
+    return MSASplit(
+        name=name,
+        features=features,
+        lengths=lengths,
+        labels=labels,
+        ids=ids,
+        padding=padding,
+        level=level,
+        utterance_ids=utterance_ids,
+        source=os.fspath(source),
+    )
+
+
+def warn(message):
+    warnings.warn(message, stacklevel=3)
+    logger.warning(message)
+
+
+__all__ = [
+    "DataValidationError",
+    "SPLITS",
+    "data_error",
+    "logger",
+]
