@@ -3,3 +3,4 @@
 from keras_msa.data_tools.readers.bclstm import read_bclstm_mosi  # noqa: F401
 from keras_msa.data_tools.readers.bclstm import read_hffn_pickle  # noqa: F401
 from keras_msa.data_tools.readers.bclstm import read_mosi_sentiment  # noqa: F401
+from keras_msa.data_tools.readers.mfn import read_mfn_h5  # noqa: F401

@@ -284,7 +284,6 @@ def make_split(name, features, lengths, labels, ids, padding, level, source, utt
 
 def warn(message):
     warnings.warn(message, stacklevel=3)
-    logger.warning(message)
 
 
 __all__ = [
