@@ -281,6 +281,7 @@ def _run(recipe, args):
     callbacks = [
         EpochSetter(train_batches),
         keras.callbacks.BackupAndRestore(backup_dir),
+        SeedStateBackup(os.path.join(backup_dir, "seed_states.npz"), resume=resuming),
         best,
         keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=resuming),
     ]
@@ -291,6 +292,7 @@ def _run(recipe, args):
     history = model.fit(
         train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,
         verbose=args.verbose, validation_batch_size=max(global_batch, 256),
+        shuffle=False,  # EpochBatches shuffles by (seed, epoch); Keras would use Python's global RNG
     )
     train_seconds = time.time() - t0
     if best.best_epoch is not None:
@@ -376,6 +378,50 @@ class EpochSetter(_keras_callback_base()):
     def on_epoch_begin(self, epoch, logs=None):
         if self.batches.epoch != epoch:
             self.batches.set_epoch(epoch)
+
+
+class SeedStateBackup(_keras_callback_base()):
+    """Save / restore the states of the model's random seed generators.
+
+    ``BackupAndRestore`` stores weights and optimizer state but not the
+    ``SeedGenerator`` states that drive dropout, so a resumed run would draw
+    the dropout masks of epoch 1 again. This callback stores them next to the
+    backup at every epoch end and puts them back when the run resumes.
+    """
+
+    def __init__(self, filepath, resume=False):
+        super().__init__()
+        self.filepath = filepath
+        self.resume = resume
+
+    def _seed_variables(self):
+        return [v for v in self.model.variables if "seed_generator_state" in v.path]
+
+    def on_train_begin(self, logs=None):
+        import os
+
+        import numpy as np
+
+        if self.resume and os.path.isfile(self.filepath):
+            stored = np.load(self.filepath)
+            variables = self._seed_variables()
+            if len(stored.files) != len(variables):
+                raise RecipeError(
+                    f"{self.filepath}: expected {len(variables)} seed states for this model, "
+                    f"found {len(stored.files)} (the backup belongs to another model; use --fresh)"
+                )
+            for i, v in enumerate(variables):
+                v.assign(stored[f"s{i}"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        import os
+
+        import numpy as np
+        from keras import ops
+
+        os.makedirs(os.path.dirname(self.filepath), exist_ok=True)
+        states = {f"s{i}": ops.convert_to_numpy(v) for i, v in enumerate(self._seed_variables())}
+        np.savez(self.filepath, **states)
 
 
 class BestWeights(_keras_callback_base()):

@@ -1,0 +1,172 @@
+"""The recipe runner end to end, with the toy bimodal GRU recipe."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from keras_msa.export import load_saved_model
+from keras_msa.runner import BestWeights
+from keras_msa.runner import RecipeError
+from keras_msa.runner import format_results_table
+from keras_msa.runner import run_recipe
+from tests import toy_recipe
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Interrupted(Exception):
+    pass
+
+
+class InterruptAfter(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise Interrupted(f"simulated interruption after epoch {epoch + 1}")
+
+
+def _run(tmp_path, name, *extra):
+    out = tmp_path / name
+    argv = ["--output-dir", str(out), "--verbose", "0", *extra]
+    return run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False), out
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("runner")
+    results, out = _run(tmp, "full", "--epochs", "4")
+    return results, out
+
+
+def test_run_writes_results_model_and_saved_model(full_run):
+    results, out = full_run
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["metrics"] == results["metrics"]
+    assert saved["synthetic"] is True
+    assert saved["num_params"] == 19713  # 2 GRU(16) (reset_after) + Dense(1): see test_toy_parameter_count
+    assert set(saved["metrics"]) == {"MAE", "Corr", "Acc2"}
+    assert saved["paper"] == {"MAE": 0.5, "Acc2": 80.0}
+    assert (out / "toy_bimodal_gru.keras").is_file()
+    assert (out / "saved_model" / "saved_model.pb").is_file()
+    history = (out / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 1 + 4
+
+
+def test_toy_parameter_count():
+    # Keras 3 GRU (reset_after=True): 3 * (d*u + u*u + 2*u) per modality.
+    units = 16
+    expected = sum(3 * (d * units + units * units + 2 * units) for d in (300, 74)) + (2 * units + 1)
+    assert expected == 19713
+
+
+def test_model_learns_the_planted_signal(full_run):
+    results, _ = full_run
+    # Chance: Corr ~ 0; the planted bimodal signal gives a clear positive correlation.
+    assert results["metrics"]["Corr"] > 0.3
+    assert results["metrics"]["Acc2"] > 60.0
+
+
+def test_reloaded_keras_file_and_saved_model_predict_identically(full_run):
+    _, out = full_run
+    dataset = toy_recipe.load_data(type("A", (), {"data_dir": None, "seed": 0})())
+    x = dataset.test.to_inputs(toy_recipe.MODALITIES)
+    model = keras.saving.load_model(out / "toy_bimodal_gru.keras")
+    reference = model.predict(x, verbose=0)
+    best = keras.saving.load_model(out / "toy_bimodal_gru.keras")
+    best.load_weights(out / "best.weights.h5")
+    np.testing.assert_array_equal(best.predict(x, verbose=0), reference)
+    serve = load_saved_model(str(out / "saved_model"))
+    served = np.asarray(serve({k: v for k, v in x.items()}))
+    np.testing.assert_allclose(served, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_same_seed_gives_same_numbers(full_run, tmp_path):
+    results, _ = full_run
+    again, _ = _run(tmp_path, "again", "--epochs", "4")
+    assert again["metrics"] == results["metrics"]
+
+
+def test_interrupted_run_resumes_without_losing_progress(full_run, tmp_path):
+    results, _ = full_run
+    interrupted = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(1)])
+    out = tmp_path / "resumed"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "4"]
+    with pytest.raises(Interrupted):
+        run_recipe(interrupted, argv, exit_on_error=False)
+    meta = json.loads((out / "backup" / "training_metadata.json").read_text())
+    assert meta["epoch"] == 2
+    resumed = run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
+    assert resumed["epochs_run_this_call"] == 2  # epochs 3 and 4 only
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 4
+    # Same batches, same optimizer state, same dropout seeds: identical to the uninterrupted run.
+    assert resumed["best_epoch"] == results["best_epoch"]
+    np.testing.assert_allclose(
+        [resumed["metrics"][k] for k in sorted(results["metrics"])],
+        [results["metrics"][k] for k in sorted(results["metrics"])], rtol=1e-6,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "zero"], "argument --epochs: expected a positive integer, found 'zero'"),
+        (["--batch-size", "-3"], "argument --batch-size: expected a positive integer, found '-3'"),
+        (["--distribute", "tpu"], "argument --distribute: invalid choice"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["--data-dir", "/nonexistent/msa"], "--data-dir: '/nonexistent/msa' does not exist"),
+        (["--format", "csv"], "--format: expected one of ['synthetic'], found 'csv'"),
+    ],
+)
+def test_bad_flags_give_one_clear_line(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_recipe(toy_recipe.RECIPE, argv + ["--output-dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("toy_bimodal_gru: error:")
+    assert message in err
+    with pytest.raises(RecipeError):
+        run_recipe(toy_recipe.RECIPE, argv + ["--output-dir", str(tmp_path)], exit_on_error=False)
+
+
+def test_best_weights_tie_rule(tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    later = BestWeights(str(tmp_path / "a.weights.h5"), keep_ties="later")
+    earlier = BestWeights(str(tmp_path / "b.weights.h5"), keep_ties="earlier")
+    for cb in (later, earlier):
+        cb.set_model(model)
+        for epoch, value in enumerate([1.0, 0.5, 0.5, 0.7]):
+            cb.on_epoch_end(epoch, {"val_loss": value})
+    assert later.best_epoch == 2 and earlier.best_epoch == 1
+    with pytest.raises(RecipeError, match="monitor 'val_acc' is not among the logged values"):
+        BestWeights(str(tmp_path / "c.weights.h5"), monitor="val_acc").on_epoch_end(0, {"val_loss": 1.0})
+
+
+def test_results_table_lists_ours_and_paper():
+    table = format_results_table({"Acc2": 81.25}, {"Acc2": 85.0, "F1": 87.8}, title="t", synthetic=True)
+    lines = table.splitlines()
+    assert lines[3].split() == ["Acc2", "81.250", "85.000"]
+    assert lines[4].split() == ["F1", "-", "87.800"]
+    assert "not comparable" in lines[-1]
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    out = tmp_path / "mirrored"
+    cmd = [sys.executable, os.path.join(HERE, "toy_recipe.py"), "--distribute", "mirrored", "--cpu-devices", "2",
+           "--epochs", "2", "--batch-size", "32", "--output-dir", str(out), "--verbose", "0", "--no-export"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "MirroredStrategy" in proc.stdout + proc.stderr or "mirrored" in proc.stdout + proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["args"]["distribute"] == "mirrored"
+    assert np.isfinite(results["metrics"]["MAE"])
