@@ -6,5 +6,14 @@ from keras_msa.layers.initializers import keras2_hard_sigmoid  # noqa: F401
 from keras_msa.layers.initializers import torch_kernel_initializer  # noqa: F401
 
 # --- TMA family (issue 3) ---
+from keras_msa.layers.lsthm import LSTHMCell  # noqa: F401
+from keras_msa.layers.memory_fusion import DeltaMemoryAttention  # noqa: F401
+from keras_msa.layers.memory_fusion import MLPBlock  # noqa: F401
+from keras_msa.layers.memory_fusion import MultiViewGatedMemory  # noqa: F401
+from keras_msa.layers.memory_fusion import TorchLSTMCell  # noqa: F401
+from keras_msa.layers.multi_attention import MultiAttentionBlock  # noqa: F401
+from keras_msa.layers.recurrent_fusion import MARNRecurrence  # noqa: F401
+from keras_msa.layers.recurrent_fusion import MFNRecurrence  # noqa: F401
+from keras_msa.layers.temporal_modality_attention import TemporalModalityAttention  # noqa: F401
 
 # --- CIA family (issue 4) ---

@@ -8,5 +8,13 @@ from keras_msa.models.registry import register_model  # noqa: F401
 
 # Model families register themselves on import.
 # --- TMA family (issue 3) ---
+from keras_msa.models import tma  # noqa: F401
+from keras_msa.models.tma import build_marn  # noqa: F401
+from keras_msa.models.tma import build_marn_tma  # noqa: F401
+from keras_msa.models.tma import build_mfn  # noqa: F401
+from keras_msa.models.tma import build_mfn_tma  # noqa: F401
+from keras_msa.models.tma import build_mfn_window1  # noqa: F401
+from keras_msa.models.tma import modality_weights_model  # noqa: F401
+from keras_msa.models.tma_weights import load_tma_state_dict  # noqa: F401
 
 # --- CIA family (issue 4) ---
