@@ -292,3 +292,71 @@ __all__ = [
     "data_error",
     "logger",
 ]
+
+
+def resolve_padding(features, given_lengths, given_sides, padding, lengths_mode, source):
+    """Choose one padding side for a dataset of several modalities and compute lengths.
+
+    Args:
+        features: ``{split: {modality: (N, T_m, d) float32}}``.
+        given_lengths: ``{split: {modality: (N,) int}}`` for modalities whose
+            lengths are stored in the file (MMSA ``*_lengths``, BERT masks).
+        given_sides: ``{modality: side}`` known from the file (BERT mask).
+        padding: None (detect) or "pre" / "post" (target side).
+        lengths_mode: "auto", "shared" or "per_modality".
+        source: file name for messages.
+
+    Returns:
+        ``(target_side, features, lengths, sides)`` where ``features`` are
+        repadded to ``target_side`` where their detected side differs and
+        ``sides`` maps each modality to the side detected in the file.
+    """
+    if padding not in (None, "pre", "post"):
+        raise ValueError(f"`padding` must be None, 'pre' or 'post'. Received: padding={padding!r}")
+    if lengths_mode not in ("auto", "shared", "per_modality"):
+        raise ValueError(f"`lengths` must be 'auto', 'shared' or 'per_modality'. Received: lengths={lengths_mode!r}")
+    splits = list(features)
+    mods = [m for m in MODALITIES if all(m in features[s] for s in splits)]
+    sides = {}
+    for m in mods:
+        if m in given_sides:
+            sides[m] = given_sides[m]
+        elif all(m in given_lengths.get(s, {}) for s in splits):
+            x = np.concatenate([features[s][m] for s in splits])
+            n = np.concatenate([given_lengths[s][m] for s in splits])
+            sides[m] = side_from_lengths(x, n) or "post"
+        else:
+            sides[m] = detect_padding(np.concatenate([features[s][m] for s in splits]))
+    if padding is not None:
+        target = padding
+    elif len(set(sides.values())) == 1:
+        target = next(iter(sides.values()))
+    elif "text" in sides:
+        target = sides["text"]
+    else:
+        values = list(sides.values())
+        target = "post" if values.count("post") > values.count("pre") else "pre"
+    same_T = len({features[splits[0]][m].shape[1] for m in mods}) == 1
+    derived = [m for m in mods if not all(m in given_lengths.get(s, {}) for s in splits)]
+    shared = lengths_mode == "shared" or (
+        lengths_mode == "auto" and same_T and len(set(sides.values())) == 1 and len(derived) == len(mods)
+    )
+    if lengths_mode == "shared" and (not same_T or len(set(sides.values())) != 1):
+        raise data_error(source, "lengths", "modalities with the same steps and padding side for lengths='shared'",
+                         {m: (features[splits[0]][m].shape[1], sides[m]) for m in mods})
+    lengths = {}
+    out = {}
+    for s in splits:
+        lengths[s] = {}
+        if shared:
+            union = np.stack([nonzero_steps(features[s][m]) for m in mods], axis=-1).astype("float32")
+            common = lengths_from_padding(union, sides[mods[0]])
+        for m in mods:
+            if m in given_lengths.get(s, {}):
+                lengths[s][m] = np.asarray(given_lengths[s][m], dtype="int32")
+            elif shared:
+                lengths[s][m] = common.copy()
+            else:
+                lengths[s][m] = lengths_from_padding(features[s][m], sides[m])
+        out[s] = {m: repad(features[s][m], lengths[s][m], sides[m], target) for m in mods}
+    return target, out, lengths, sides
