@@ -5,10 +5,10 @@ import os
 import sys
 
 import keras
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from keras_msa import metrics  # noqa: E402
 from keras_msa.data_tools.synthetic import make_synthetic  # noqa: E402
 from keras_msa.runner import Recipe  # noqa: E402
 from keras_msa.runner import run_recipe  # noqa: E402
@@ -48,9 +48,9 @@ def evaluate(model, dataset, args):
     pred = model.predict(dataset.test.to_inputs(MODALITIES), verbose=0)[:, 0]
     y = dataset.test.labels["sentiment"]
     return {
-        "MAE": float(np.mean(np.abs(pred - y))),
-        "Corr": float(np.corrcoef(pred, y)[0, 1]),
-        "Acc2": float(np.mean((pred >= 0) == (y >= 0)) * 100),
+        "MAE": metrics.mae(pred, y),
+        "Corr": metrics.pearson_r(pred, y),
+        "Acc2": 100.0 * metrics.acc2(pred, y, mode="has_zero"),
     }
 
 

@@ -240,7 +240,7 @@ class MSASplit:
             if empty.size:
                 raise data_error(
                     src, f"{self.name}/lengths", "at least one utterance per video",
-                    f"empty video {self.ids[empty[0]]!r}",
+                    f"empty video {str(self.ids[empty[0]])!r}",
                 )
         for k, y in self.labels.items():
             key = f"{self.name}/{k}"

@@ -1,0 +1,201 @@
+"""The in-memory data contract, synthetic data and batching helpers."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+
+from keras_msa.data_tools import DataValidationError
+from keras_msa.data_tools import MSADataset
+from keras_msa.data_tools import MSASplit
+from keras_msa.data_tools import carve_validation
+from keras_msa.data_tools import detect_padding
+from keras_msa.data_tools import lengths_from_padding
+from keras_msa.data_tools.synthetic import SPECS
+from keras_msa.data_tools.synthetic import make_synthetic
+from keras_msa.data_tools.tfdata import EpochBatches
+from keras_msa.data_tools.tfdata import to_tf_dataset
+
+
+def _split(n=3, T=4, d=2, padding="pre", level="segment", **overrides):
+    x = np.zeros((n, T, d), "float32")
+    lengths = np.array([4, 2, 1][:n], "int32")
+    for i, L in enumerate(lengths):
+        if padding == "pre":
+            x[i, T - L:] = i + 1
+        else:
+            x[i, :L] = i + 1
+    labels = {"sentiment": np.array([-1.0, 0.0, 2.5][:n], "float32")}
+    if level == "context":
+        labels = {"sentiment": np.zeros((n, T), "float32")}
+    kwargs = dict(name="train", features={"text": x}, lengths={"text": lengths}, labels=labels,
+                  ids=np.array(["a", "b", "c"][:n]), padding=padding, level=level, source="mem.h5")
+    kwargs.update(overrides)
+    return MSASplit(**kwargs)
+
+
+def test_step_mask_follows_the_padding_side():
+    pre = _split(padding="pre")
+    post = _split(padding="post")
+    np.testing.assert_array_equal(pre.step_mask("text")[1], [False, False, True, True])
+    np.testing.assert_array_equal(post.step_mask("text")[1], [True, True, False, False])
+    assert pre.step_mask().sum() == 7
+
+
+def test_repad_moves_the_real_steps():
+    pre = _split(padding="pre")
+    post = pre.repad("post")
+    assert post.padding == "post"
+    np.testing.assert_array_equal(post.features["text"][1, :, 0], [2, 2, 0, 0])
+    np.testing.assert_array_equal(post.repad("pre").features["text"], pre.features["text"])
+
+
+def test_lengths_and_padding_are_inferred_from_zero_steps():
+    x = _split(padding="pre").features["text"]
+    x[0, 1] = 0.0  # a zero step inside the sequence is not padding
+    np.testing.assert_array_equal(lengths_from_padding(x, "pre"), [4, 2, 1])
+    assert detect_padding(x) == "pre"
+    assert detect_padding(_split(padding="post").features["text"]) == "post"
+
+
+def test_to_inputs_take_and_select():
+    s = _split()
+    inputs = s.to_inputs(mask_name="utterance_mask")
+    assert sorted(inputs) == ["text", "utterance_mask"]
+    assert inputs["utterance_mask"].dtype == np.float32
+    t = s.take([2, 0])
+    assert list(t.ids) == ["c", "a"]
+    np.testing.assert_array_equal(t.labels["sentiment"], [2.5, -1.0])
+    with pytest.raises(DataValidationError, match="mem.h5: key 'audio'"):
+        s.to_inputs(["audio"])
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda k: k["features"]["text"].__setitem__((0, 0, 0), np.nan), "key 'train/text': expected finite values, found 1 non-finite (NaN at index (0, 0, 0))"),
+        (lambda k: k["features"]["text"].__setitem__((0, 0, 0), -np.inf), "non-finite (inf"),
+        (lambda k: k["features"].__setitem__("text", k["features"]["text"][:, :, 0]), "key 'train/text': expected a 3-D array (N, T, d), found shape (3, 4)"),
+        (lambda k: k["features"].__setitem__("text", k["features"]["text"].astype("float64")), "expected dtype float32, found float64"),
+        (lambda k: k["lengths"].__setitem__("text", np.array([5, 1, 1])), "key 'train/text_lengths': expected values in [0, 4], found range [1, 5]"),
+        (lambda k: k["labels"].__setitem__("sentiment", np.array([0.0, 4.0, 1.0], "float32")), "expected sentiment scores in [-3, 3], found range [0.000, 4.000]"),
+        (lambda k: k["labels"].__setitem__("sentiment", np.zeros(2, "float32")), "expected 3 labels (one per sample), found 2"),
+        (lambda k: k["features"].__setitem__("smell", k["features"]["text"]), "key 'train/smell': expected a modality name"),
+        (lambda k: k.__setitem__("padding", "left"), "key 'padding': expected one of ('pre', 'post'), found 'left'"),
+    ],
+)
+def test_malformed_splits_raise_one_clear_error(mutate, message):
+    s = _split()
+    kwargs = dict(name="train", features={"text": s.features["text"].copy()}, lengths={"text": s.lengths["text"].copy()},
+                  labels={"sentiment": s.labels["sentiment"].copy()}, ids=s.ids, padding="pre", source="mem.h5")
+    mutate(kwargs)
+    with pytest.raises(DataValidationError) as info:
+        MSASplit(**kwargs)
+    assert str(info.value).startswith("mem.h5: key ")
+    assert message in str(info.value)
+
+
+def test_empty_video_is_rejected_for_context_data():
+    s = _split(level="context", padding="post")
+    lengths = s.lengths["text"].copy()
+    lengths[1] = 0
+    with pytest.raises(DataValidationError, match="at least one utterance per video, found empty video 'b'"):
+        MSASplit("train", s.features, {"text": lengths}, s.labels, s.ids, padding="post", level="context",
+                 source="mem.h5")
+
+
+def test_dataset_requires_train_and_test_and_carves_validation():
+    with pytest.raises(DataValidationError, match="at least 'train' and 'test'"):
+        MSADataset("x", {"train": _split()})
+    ds = make_synthetic("youtube", seed=0)
+    ds = MSADataset(ds.name, {"train": ds.train, "test": ds.test}, ds.info)
+    carved = carve_validation(ds, fraction=0.2, seed=1)
+    assert len(carved.valid) == round(0.2 * 173) and len(carved.train) == 173 - len(carved.valid)
+    assert not set(carved.valid.ids) & set(carved.train.ids)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_synthetic_shapes_follow_the_real_releases(name):
+    spec = SPECS[name]
+    ds = make_synthetic(name, seed=3, sizes=(8, 4, 4))
+    assert [len(ds.splits[k]) for k in ("train", "valid", "test")] == [8, 4, 4]
+    for m in ("text", "audio", "vision"):
+        assert ds.train.features[m].shape == (8, spec.steps[m], spec.dims[m])
+    assert ds.train.padding == spec.padding and ds.train.level == spec.level
+    assert ds.info["synthetic"] is True
+
+
+def test_synthetic_is_deterministic_and_seed_dependent():
+    a = make_synthetic("mosi_mfn", seed=5, sizes=(16, 4, 4))
+    b = make_synthetic("mosi_mfn", seed=5, sizes=(16, 4, 4))
+    c = make_synthetic("mosi_mfn", seed=6, sizes=(16, 4, 4))
+    np.testing.assert_array_equal(a.train.features["audio"], b.train.features["audio"])
+    np.testing.assert_array_equal(a.test.labels["sentiment"], b.test.labels["sentiment"])
+    assert not np.array_equal(a.train.features["audio"], c.train.features["audio"])
+
+
+def _pooled(split, modalities):
+    feats = []
+    for m in modalities:
+        mask = split.step_mask(m)[..., None]
+        feats.append((split.features[m] * mask).sum(1) / np.maximum(mask.sum(1), 1))
+    return np.concatenate(feats, -1)
+
+
+def test_planted_signal_needs_more_than_one_modality():
+    ds = make_synthetic("mosi", seed=0)
+    y_train, y_test = ds.train.labels["sentiment"], ds.test.labels["sentiment"]
+    corr = {}
+    for mods in [("text",), ("audio",), ("vision",), ("text", "audio", "vision")]:
+        model = Ridge(alpha=1.0).fit(_pooled(ds.train, mods), y_train)
+        corr[mods] = np.corrcoef(model.predict(_pooled(ds.test, mods)), y_test)[0, 1]
+    best_unimodal = max(corr[("text",)], corr[("audio",)], corr[("vision",)])
+    assert best_unimodal < 0.65
+    assert corr[("text", "audio", "vision")] > best_unimodal + 0.25
+    # Broken features (shuffled against the labels) stay at chance.
+    rng = np.random.default_rng(0)
+    shuffled = _pooled(ds.train, ("text", "audio", "vision"))[rng.permutation(len(y_train))]
+    broken = Ridge(alpha=1.0).fit(shuffled, y_train)
+    assert abs(np.corrcoef(broken.predict(_pooled(ds.test, ("text", "audio", "vision"))), y_test)[0, 1]) < 0.2
+
+
+def test_synthetic_label_conventions():
+    mmmo = make_synthetic("mmmo", seed=0)
+    score = mmmo.train.labels["score"]
+    assert score.min() >= 1.0 and score.max() <= 5.0 and np.all(score * 2 == np.round(score * 2))
+    yt = make_synthetic("youtube", seed=0)
+    np.testing.assert_array_equal(yt.train.labels["onehot"].argmax(-1), yt.train.labels["class"])
+    assert set(np.unique(yt.train.labels["class"])) == {0, 1, 2}
+    ctx = make_synthetic("mosei_context", seed=0, sizes=(4, 2, 2))
+    mask = ctx.train.step_mask()
+    assert ctx.train.labels["emotions"].shape == (4, 98, 6)
+    assert np.all(ctx.train.labels["emotions"][~mask] == 0) and np.all(ctx.train.labels["sentiment"][~mask] == 0)
+    assert np.all(ctx.train.utterance_ids[~mask] == "") and np.all(ctx.train.utterance_ids[mask] != "")
+
+
+def test_epoch_batches_depend_only_on_seed_and_epoch():
+    x = {"a": np.arange(10)[:, None].astype("float32")}
+    y = np.arange(10).astype("float32")
+    fresh = EpochBatches(x, y, batch_size=4, seed=7)
+    orders = []
+    for _ in range(3):
+        orders.append(np.concatenate([fresh[i][1] for i in range(len(fresh))]))
+        fresh.on_epoch_end()
+    resumed = EpochBatches(x, y, batch_size=4, seed=7, start_epoch=2)
+    np.testing.assert_array_equal(np.concatenate([resumed[i][1] for i in range(len(resumed))]), orders[2])
+    assert not np.array_equal(orders[0], orders[1])
+    assert sorted(orders[0]) == list(range(10))
+    once = EpochBatches(x, y, batch_size=4, seed=7, shuffle="once", drop_remainder=True)
+    assert len(once) == 2
+    first = np.concatenate([once[i][1] for i in range(2)])
+    once.on_epoch_end()
+    np.testing.assert_array_equal(np.concatenate([once[i][1] for i in range(2)]), first)
+
+
+def test_to_tf_dataset_batches_and_shuffles_with_a_seed():
+    x = {"a": np.arange(10)[:, None].astype("float32")}
+    y = np.arange(10).astype("float32")
+    ds = to_tf_dataset(x, y, batch_size=4, shuffle=True, seed=3, drop_remainder=True)
+    batches = [b for b in ds]
+    assert len(batches) == 2 and tuple(batches[0][0]["a"].shape) == (4, 1)
+    again = [b for b in to_tf_dataset(x, y, batch_size=4, shuffle=True, seed=3, drop_remainder=True)]
+    np.testing.assert_array_equal(batches[0][1].numpy(), again[0][1].numpy())
