@@ -1,0 +1,326 @@
+"""Reader of CMU-MultimodalSDK computational sequences (``.csd``, HDF5), word-aligned.
+
+Layout (``data_and_metrics.md`` §2.1; SDK ``computational_sequence/file_ops.py``
+@ ``fd18d71``)::
+
+    /<root name>/data/<video_id>/features    2-D [n_entries, feat_dim]
+    /<root name>/data/<video_id>/intervals   2-D float [n_entries, 2] = [start_s, end_s]
+    /<root name>/metadata/<key>              (1,) vlen str holding json.dumps(value)
+
+:func:`read_sdk_csd` reproduces the field's preprocessing of the CMU data
+(SDK ``align(words, [avg])`` then ``align(labels)`` then ``get_tensors``):
+every frame-level modality is averaged inside each word of the reference
+(text) sequence (:mod:`keras_msa.data_tools.alignment`), NaN / -inf become 0,
+each labelled segment keeps its last ``seq_len`` words, zero pre-padded.
+"""
+
+import json
+import os
+
+import numpy as np
+
+from keras_msa.data_tools import alignment
+from keras_msa.data_tools.dataset import MSADataset
+from keras_msa.data_tools.folds import load_folds
+from keras_msa.data_tools.labels import SDK_EMOTION_ORDER
+from keras_msa.data_tools.readers._common import SPLITS
+from keras_msa.data_tools.readers._common import check_sizes
+from keras_msa.data_tools.readers._common import data_error
+from keras_msa.data_tools.readers._common import logger
+from keras_msa.data_tools.readers._common import make_split
+from keras_msa.data_tools.readers._common import require_path
+from keras_msa.data_tools.readers._common import resolve_expected
+from keras_msa.data_tools.readers._common import warn
+
+
+def read_csd(path):
+    """Read one ``.csd`` file.
+
+    Returns:
+        ``(root_name, data, metadata)`` with ``data = {entry key:
+        (intervals float64 (n, 2), features (n, d))}`` and ``metadata`` the
+        decoded metadata (JSON values; raw strings when not JSON).
+    """
+    import h5py
+
+    path = require_path(path)
+    try:
+        f = h5py.File(path, "r")
+    except Exception as e:
+        raise data_error(path, "<hdf5>", "a readable HDF5 .csd file", f"an unreadable file ({type(e).__name__}: {e})") from e
+    with f:
+        roots = list(f.keys())
+        if not roots:
+            raise data_error(path, "<root>", "one top-level group", "an empty file")
+        root = roots[0]
+        group = f[root]
+        if not isinstance(group, h5py.Group) or "data" not in group:
+            found = sorted(group.keys()) if isinstance(group, h5py.Group) else type(group).__name__
+            raise data_error(path, f"{root}/data", "a 'data' group", found)
+        data = {}
+        for key, entry in group["data"].items():
+            where = f"{root}/data/{key}"
+            if not isinstance(entry, h5py.Group) or "features" not in entry or "intervals" not in entry:
+                found = sorted(entry.keys()) if isinstance(entry, h5py.Group) else type(entry).__name__
+                raise data_error(path, where, "datasets 'features' and 'intervals'", found)
+            try:
+                intervals = entry["intervals"][()]
+                features = entry["features"][()]
+            except Exception as e:
+                raise data_error(path, where, "readable datasets", f"{type(e).__name__}: {e}") from e
+            intervals = np.asarray(intervals)
+            if intervals.dtype.kind not in "iuf" or intervals.ndim != 2 or intervals.shape[1] != 2:
+                raise data_error(path, f"{where}/intervals", "a float array (n, 2) = [start, end]",
+                                 f"shape {intervals.shape}, dtype {intervals.dtype}")
+            intervals = intervals.astype("float64")
+            if not np.isfinite(intervals).all():
+                raise data_error(path, f"{where}/intervals", "finite times", "NaN or inf")
+            if np.any(intervals[:, 1] < intervals[:, 0]):
+                i = int(np.flatnonzero(intervals[:, 1] < intervals[:, 0])[0])
+                raise data_error(path, f"{where}/intervals", "end >= start", f"row {i} = {intervals[i].tolist()}")
+            if features.ndim < 2:
+                raise data_error(path, f"{where}/features", "a 2-D array (n, d)", f"shape {features.shape}")
+            if features.shape[0] != intervals.shape[0]:
+                raise data_error(path, f"{where}/features", f"{intervals.shape[0]} rows (as intervals)",
+                                 features.shape[0])
+            data[key] = (intervals, features.reshape(features.shape[0], -1) if features.ndim > 2 else features)
+        metadata = {}
+        if "metadata" in group:
+            for key, value in group["metadata"].items():
+                try:
+                    raw = value[()]
+                    raw = raw[0] if np.ndim(raw) else raw
+                    raw = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                except Exception:  # metadata is informative only
+                    continue
+                try:
+                    metadata[key] = json.loads(raw)
+                except ValueError:
+                    metadata[key] = raw
+    if not data:
+        raise data_error(path, f"{root}/data", "at least one entry", "none")
+    return root, data, metadata
+
+
+def _by_video(data, path, numeric=True):
+    """Entries grouped by video id (SDK: ``key.split('[')[0]``), concatenated and sorted by start."""
+    groups = {}
+    for key, (intervals, features) in data.items():
+        if numeric and features.dtype.kind not in "biuf":
+            raise data_error(path, f"data/{key}/features", "numeric features (for example glove_vectors)",
+                             f"dtype {features.dtype} (a words / phones sequence?)")
+        groups.setdefault(key.split("[")[0], []).append((intervals, features))
+    out, dim = {}, None
+    for video, items in groups.items():
+        intervals = np.concatenate([i for i, _ in items])
+        features = np.concatenate([f for _, f in items])
+        if dim is None:
+            dim = features.shape[1]
+        elif features.shape[1] != dim:
+            raise data_error(path, f"data/{video}/features", f"feature dimension {dim} (as the other entries)",
+                             features.shape[1])
+        order = np.argsort(intervals[:, 0], kind="stable")
+        out[video] = (intervals[order], features[order])
+    return out, dim
+
+
+def _segments(label_data, path):
+    """``{video: [(segment id, interval (2,), labels (C,))]}`` from a label csd."""
+    out, width = {}, None
+    for key in sorted(label_data):
+        intervals, features = label_data[key]
+        if features.dtype.kind not in "biuf":
+            raise data_error(path, f"data/{key}/features", "numeric labels", f"dtype {features.dtype}")
+        if width is None:
+            width = features.shape[1]
+        elif features.shape[1] != width:
+            raise data_error(path, f"data/{key}/features", f"{width} label columns", features.shape[1])
+        video = key.split("[")[0]
+        for r in range(intervals.shape[0]):
+            seg_id = key if ("[" in key and intervals.shape[0] == 1) else f"{key}[{r}]"
+            out.setdefault(video, []).append((seg_id, intervals[r], features[r].astype("float64")))
+    return out, width
+
+
+def read_sdk_csd(
+    paths,
+    label_csd,
+    folds,
+    seq_len=50,
+    reference="text",
+    padding="pre",
+    truncating=None,
+    empty="zero",
+    nonfinite="after",
+    epsilon=1e-6,
+    clip_emotions=3.0,
+    emotion_names=SDK_EMOTION_ORDER,
+    missing="drop",
+    name="dataset",
+    expected_sizes=None,
+):
+    """Read CMU-MultimodalSDK ``.csd`` files into word-aligned segments.
+
+    Args:
+        paths: ``{modality: path}`` for modalities among "text", "audio",
+            "vision" (for example ``{"text": "glove_vectors.csd", "audio":
+            "COVAREP.csd", "vision": "FACET 4.2.csd"}``).
+        label_csd: path of the labels csd ("Opinion Segment Labels" (K, 1) for
+            MOSI, "All Labels" (K, 7) = [sentiment, happy, sad, anger,
+            surprise, disgust, fear] for MOSEI); each row is one segment with
+            its time interval.
+        folds: ``{"train": [video ids], "valid": [...], "test": [...]}`` or a
+            folds JSON path (``shared/datasets/folds/cmu_mosi_std_folds.json``).
+        seq_len: words kept per segment (MulT 50, MFN 20).
+        reference: modality whose entries are the words (numeric features,
+            one row per word), default "text".
+        padding: "pre" (SDK ``get_tensors`` default, zeros first) or "post".
+        truncating: which words to drop beyond ``seq_len``; default the SDK's
+            pairing (pre-padding keeps the last words).
+        empty: "zero" (a word no frame overlaps gets zeros, MFN) or "drop"
+            (the word is removed from every modality, SDK ``hard_unify``).
+        nonfinite: "after" / "before" / "keep", see
+            :func:`keras_msa.data_tools.alignment.average_frames`.
+        epsilon: interval overlap tolerance in seconds (SDK 1e-6).
+        clip_emotions: clip emotion intensities at this value (MOSEI has
+            values > 3); None keeps them.
+        emotion_names: names of the 6 emotion columns (SDK order).
+        missing: "drop" (skip videos absent from a modality csd, as SDK
+            ``hard_unify``; counted in ``info``) or "error".
+        name: dataset name.
+        expected_sizes: None or ``{split: segments}``.
+
+    Returns:
+        segment-level MSADataset with splits of ``folds``; features
+        (N, seq_len, d) float32, one shared length (words) per segment, ids
+        ``"<video>[<k>]"`` (SDK naming), labels "sentiment" (N,) and, for
+        7-column labels, "emotions" (N, 6).
+    """
+    if not isinstance(paths, dict) or not paths:
+        raise ValueError(f"`paths` must be a non-empty dict {{modality: csd path}}. Received: {paths!r}")
+    bad = [m for m in paths if m not in ("text", "audio", "vision")]
+    if bad:
+        raise ValueError(f"`paths` keys must be modalities among ('text', 'audio', 'vision'). Received: {bad}")
+    if reference not in paths:
+        raise ValueError(f"`reference` must be one of the modalities in `paths` {sorted(paths)}. Received: {reference!r}")
+    if padding not in ("pre", "post"):
+        raise ValueError(f"`padding` must be 'pre' or 'post'. Received: padding={padding!r}")
+    if missing not in ("drop", "error"):
+        raise ValueError(f"`missing` must be 'drop' or 'error'. Received: missing={missing!r}")
+    if int(seq_len) < 1:
+        raise ValueError(f"`seq_len` must be >= 1. Received: seq_len={seq_len!r}")
+    seq_len = int(seq_len)
+    folds_source = os.fspath(folds) if isinstance(folds, (str, os.PathLike)) else "<folds>"
+    if isinstance(folds, (str, os.PathLike)):
+        folds = load_folds(folds)
+    owner = {}
+    for f in SPLITS:
+        for v in folds.get(f, []):
+            owner[v] = f
+    if not owner:
+        raise data_error(folds_source, "train/valid/test", "lists of video ids", f"keys {sorted(folds)}")
+
+    seqs, dims = {}, {}
+    for m, p in paths.items():
+        _, data, _ = read_csd(p)
+        seqs[m], dims[m] = _by_video(data, os.fspath(p))
+    label_path = os.fspath(label_csd)
+    _, label_data, _ = read_csd(label_path)
+    segments, width = _segments(label_data, label_path)
+    if width not in (1, 7):
+        raise data_error(label_path, "data/*/features", "1 label column (sentiment) or 7 (sentiment + 6 emotions)",
+                         f"{width} columns")
+    if len(tuple(emotion_names)) != 6:
+        raise ValueError(f"`emotion_names` must name 6 emotions. Received: {emotion_names!r}")
+
+    others = [m for m in paths if m != reference]
+    rows = {s: {"ids": [], "labels": [], "lengths": [], **{m: [] for m in paths}} for s in SPLITS}
+    stats = {"videos_not_in_folds": 0, "videos_missing": {}, "segments_without_words": 0,
+             "words_dropped_short": 0, "words_dropped_empty": 0, "words_without_frames": {m: 0 for m in others}}
+    for video, segs in segments.items():
+        split = owner.get(video)
+        if split is None:
+            stats["videos_not_in_folds"] += 1
+            continue
+        absent = [m for m in paths if video not in seqs[m]]
+        if absent:
+            if missing == "error":
+                raise data_error(os.fspath(paths[absent[0]]), f"data/{video}", "an entry for every labelled video",
+                                 "no such entry")
+            for m in absent:
+                stats["videos_missing"][m] = stats["videos_missing"].get(m, 0) + 1
+            continue
+        w_int, w_feat = seqs[reference][video]
+        words, feats, st = alignment.align_to_words(
+            w_int, w_feat, {m: seqs[m][video] for m in others}, epsilon=epsilon, empty=empty, nonfinite=nonfinite
+        )
+        stats["words_dropped_short"] += st["dropped_short"]
+        stats["words_dropped_empty"] += st["dropped_empty"]
+        for m in others:
+            stats["words_without_frames"][m] += st["empty"][m]
+        feats = {reference: feats[None], **{m: feats[m] for m in others}}
+        for seg_id, span, y in segs:
+            idx = alignment.overlapping(words, span, epsilon)
+            if idx.size == 0:
+                stats["segments_without_words"] += 1
+                continue
+            r = rows[split]
+            for m in paths:
+                padded, n = alignment.pad_sequence(feats[m][idx], seq_len, padding, truncating)
+                r[m].append(padded)
+            r["lengths"].append(n)
+            r["ids"].append(seg_id)
+            r["labels"].append(y)
+    if stats["videos_missing"]:
+        warn(f"{label_path}: labelled videos missing from some csd files were skipped: {stats['videos_missing']}.")
+    if stats["segments_without_words"]:
+        logger.info("%s: %d segments without words skipped.", label_path, stats["segments_without_words"])
+
+    splits, sizes = {}, {}
+    for s in SPLITS:
+        r = rows[s]
+        sizes[s] = len(r["ids"])
+        if s not in folds:
+            continue
+        if not r["ids"]:
+            raise data_error(label_path, s, f"at least one segment of the {s} fold's videos", "0 segments")
+        y = np.stack(r["labels"])
+        sentiment = y[:, 0].astype("float32")
+        if sentiment.min() < -3 or sentiment.max() > 3:
+            raise data_error(label_path, f"data/*/features[:, 0] ({s})", "sentiment scores in [-3, 3]",
+                             f"range [{sentiment.min():.3f}, {sentiment.max():.3f}]")
+        labels = {"sentiment": sentiment}
+        if width == 7:
+            emo = y[:, 1:]
+            if not np.isfinite(emo).all() or emo.min() < 0:
+                raise data_error(label_path, f"data/*/features[:, 1:] ({s})", "emotion intensities >= 0",
+                                 "negative or non-finite values")
+            if clip_emotions is not None:
+                stats["emotions_clipped"] = stats.get("emotions_clipped", 0) + int(np.sum(emo > clip_emotions))
+                emo = np.minimum(emo, clip_emotions)
+            labels["emotions"] = emo.astype("float32")
+        if not np.isfinite(sentiment).all():
+            raise data_error(label_path, f"data/*/features[:, 0] ({s})", "finite sentiment", "NaN or inf")
+        lengths = np.asarray(r["lengths"], dtype="int32")
+        features = {m: np.stack(r[m]).astype("float32") for m in paths}
+        for m, x in features.items():
+            if not np.isfinite(x).all():
+                raise data_error(os.fspath(paths[m]), f"data/* ({s})", "finite features after alignment",
+                                 "NaN or inf (use nonfinite='after' or 'before')")
+        splits[s] = make_split(s, features, {m: lengths.copy() for m in paths}, labels, np.array(r["ids"]),
+                               padding=padding, level="segment", source=label_path)
+    check_sizes(sizes, resolve_expected(expected_sizes, None), label_path, "segments")
+    info = {
+        "format": "csd",
+        "source": {m: os.fspath(p) for m, p in paths.items()},
+        "labels_source": label_path,
+        "folds_source": folds_source,
+        "seq_len": seq_len,
+        "reference": reference,
+        "label_kind": "sentiment+emotions" if width == 7 else "sentiment",
+        "alignment": {"empty": empty, "nonfinite": nonfinite, "epsilon": epsilon},
+        "stats": stats,
+    }
+    if width == 7:
+        info["emotion_names"] = tuple(emotion_names)
+    return MSADataset(name, splits, info)
