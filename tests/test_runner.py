@@ -170,3 +170,15 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["args"]["distribute"] == "mirrored"
     assert np.isfinite(results["metrics"]["MAE"])
+
+
+@pytest.mark.parametrize("flag", ["--mixed-precision", "--jit-compile"])
+def test_precision_and_xla_flags_train_and_evaluate(flag, tmp_path, capsys):
+    results, out = _run(tmp_path, flag.strip("-"), "--epochs", "1", "--no-export", flag)
+    assert np.isfinite(results["metrics"]["MAE"])
+    assert results["saved_model"] is None
+    stdout = capsys.readouterr().out
+    assert "NOTICE: no --data-dir given: training on SYNTHETIC data" in stdout
+    model = keras.saving.load_model(out / "toy_bimodal_gru.keras")
+    expected = "mixed_float16" if flag == "--mixed-precision" else "float32"
+    assert model.get_layer("gru_text").dtype_policy.name == expected
