@@ -398,6 +398,7 @@ def test_mfn_youtube_layout_round_trip(tmp_path):
     data = write_youtube(tmp_path / "youtube", rng, with_train_text=True)
     d = read_dataset("mfn_h5", tmp_path, dataset="youtube", expected_sizes=None)
     assert d.modalities == ("text", "audio", "vision") and d.train.padding == "post"
+    assert d.info["padding_detected_per_modality"] == {"text": "post", "audio": "post", "vision": "post"}
     np.testing.assert_array_equal(d.test.lengths["text"], data["test"]["lens"])
     np.testing.assert_array_equal(d.test.labels["class"], data["test"]["y"].argmax(1))
     np.testing.assert_allclose(d.test.features["text"], data["test"]["text"], rtol=1e-6)

@@ -186,7 +186,8 @@ def align_to_words(word_intervals, word_features, others, epsilon=1e-6, empty="z
     ref = np.asarray(word_features)
     if ref.shape[0] != words.shape[0]:
         raise ValueError(
-            f"`word_features` must have one row per word interval. Received: {ref.shape[0]} rows for {words.shape[0]} intervals"
+            "`word_features` must have one row per word interval. "
+            f"Received: {ref.shape[0]} rows for {words.shape[0]} intervals"
         )
     order = np.argsort(words[:, 0], kind="stable")
     words, ref = words[order], ref[order]

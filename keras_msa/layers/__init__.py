@@ -17,3 +17,7 @@ from keras_msa.layers.recurrent_fusion import MFNRecurrence  # noqa: F401
 from keras_msa.layers.temporal_modality_attention import TemporalModalityAttention  # noqa: F401
 
 # --- CIA family (issue 4) ---
+from keras_msa.layers.bimodal_interaction import BimodalInteraction  # noqa: F401
+from keras_msa.layers.context_attention import ContextAwareAttention  # noqa: F401
+from keras_msa.layers.context_encoder import ContextEncoder  # noqa: F401
+from keras_msa.layers.interactive_autoencoder import InterModalAutoencoder  # noqa: F401

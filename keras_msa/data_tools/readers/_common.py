@@ -62,7 +62,8 @@ def load_npz(path, allow_pickle=False):
     try:
         archive = np.load(path, allow_pickle=allow_pickle)
     except Exception as e:
-        raise data_error(path, "<npz>", "a readable .npz archive", f"an unreadable file ({type(e).__name__}: {e})") from e
+        found = f"an unreadable file ({type(e).__name__}: {e})"
+        raise data_error(path, "<npz>", "a readable .npz archive", found) from e
     if not hasattr(archive, "files"):
         raise data_error(path, "<npz>", "an .npz archive of named arrays", type(archive).__name__)
     out = {}

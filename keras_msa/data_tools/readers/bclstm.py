@@ -73,7 +73,8 @@ def read_mosi_sentiment(path):
     except (TypeError, ValueError) as e:
         raise data_error(path, "sentiment/clip_index", "numeric columns 4 and 5", str(e)) from e
     if not np.isfinite(scores).all():
-        raise data_error(path, "sentiment", "finite scores", f"{int((~np.isfinite(scores)).sum())} missing or non-finite")
+        bad = int((~np.isfinite(scores)).sum())
+        raise data_error(path, "sentiment", "finite scores", f"{bad} missing or non-finite")
     if scores.min() < -3 or scores.max() > 3:
         raise data_error(path, "sentiment", "scores in [-3, 3]", f"range [{scores.min()}, {scores.max()}]")
     out = {}
@@ -131,7 +132,8 @@ def _read_split_tables(root, split, scores, transcripts_ids):
             binary = labels
         elif not np.array_equal(binary, labels):
             first = int(np.flatnonzero(binary != labels)[0])
-            raise data_error(path, f"column {d} (label)", "the same labels as the text CSV", f"a difference at row {first}")
+            raise data_error(path, f"column {d} (label)", "the same labels as the text CSV",
+                             f"a difference at row {first}")
         feats[m] = values[:, :-1]
     sentiment = np.empty(n, dtype="float64")
     for i, seg in enumerate(segment_ids):
@@ -244,7 +246,8 @@ def read_bclstm_mosi(
     transcripts_path = os.path.join(root, "data", "transcripts.csv")
     transcripts = _read_csv(transcripts_path)
     if transcripts.shape[1] != 4:
-        raise data_error(transcripts_path, "<columns>", "4 columns (segment_id, text, video number, label)", transcripts.shape[1])
+        raise data_error(transcripts_path, "<columns>", "4 columns (segment_id, text, video number, label)",
+                         transcripts.shape[1])
     if auto and transcripts.shape[0] != MOSI_SEGMENTS:
         raise data_error(transcripts_path, "<rows>", f"{MOSI_SEGMENTS} segments", transcripts.shape[0])
     transcripts_ids = transcripts[0].astype(str).to_numpy()
@@ -259,7 +262,8 @@ def read_bclstm_mosi(
     t_scores = np.array([scores[s] for s in transcripts_ids])
     bad = np.flatnonzero(t_labels != (t_scores >= 0))
     if bad.size:
-        raise data_error(transcripts_path, f"row {int(bad[0])} label", "label == (score >= 0)", f"{bad.size} mismatches")
+        raise data_error(transcripts_path, f"row {int(bad[0])} label", "label == (score >= 0)",
+                         f"{bad.size} mismatches")
 
     tables = {s: _read_split_tables(root, s, scores, transcripts_ids) for s in BCLSTM_SPLITS}
     check_sizes({s: len(tables[s][0]) for s in BCLSTM_SPLITS}, known, os.path.join(root, "data", "text_{split}.csv"),
@@ -408,7 +412,8 @@ def read_hffn_pickle(path, labels_root=None, zero_padding=True, modalities=None,
             raise data_error(path, f"{s}_mask[{row}]", "a block of 1s followed by 0s (post-padding)", "a gap")
         empty = np.flatnonzero(lengths == 0)
         if empty.size:
-            raise data_error(path, f"{s}_mask", "at least one utterance per video", f"empty video at row {int(empty[0])}")
+            raise data_error(path, f"{s}_mask", "at least one utterance per video",
+                             f"empty video at row {int(empty[0])}")
         keep = mask[..., None].astype("float32")
         feats = {}
         for m in modalities:
@@ -437,10 +442,12 @@ def read_hffn_pickle(path, labels_root=None, zero_padding=True, modalities=None,
             for i, row in enumerate(rows):
                 segs = row["segment_ids"]
                 if len(segs) != lengths[i]:
-                    raise data_error(order_path, f"{s}[{i}].segment_ids", f"{lengths[i]} segments (the mask)", len(segs))
+                    raise data_error(order_path, f"{s}[{i}].segment_ids", f"{lengths[i]} segments (the mask)",
+                                     len(segs))
                 for k, seg in enumerate(segs):
                     if seg not in scores:
-                        raise data_error(order_path, f"{s}[{i}]", "segments listed in OpinionLevelSentiment.csv", repr(seg))
+                        raise data_error(order_path, f"{s}[{i}]", "segments listed in OpinionLevelSentiment.csv",
+                                         repr(seg))
                     sentiment[i, k] = scores[seg]
                     uids[i, k] = seg
             bad = real & ((sentiment >= 0).astype("int32") != np.argmax(to_float32(data[key], path, key), axis=-1))

@@ -47,7 +47,8 @@ def read_csd(path):
     try:
         f = h5py.File(path, "r")
     except Exception as e:
-        raise data_error(path, "<hdf5>", "a readable HDF5 .csd file", f"an unreadable file ({type(e).__name__}: {e})") from e
+        found = f"an unreadable file ({type(e).__name__}: {e})"
+        raise data_error(path, "<hdf5>", "a readable HDF5 .csd file", found) from e
     with f:
         roots = list(f.keys())
         if not roots:
@@ -202,7 +203,9 @@ def read_sdk_csd(
     if bad:
         raise ValueError(f"`paths` keys must be modalities among ('text', 'audio', 'vision'). Received: {bad}")
     if reference not in paths:
-        raise ValueError(f"`reference` must be one of the modalities in `paths` {sorted(paths)}. Received: {reference!r}")
+        raise ValueError(
+            f"`reference` must be one of the modalities in `paths` {sorted(paths)}. Received: {reference!r}"
+        )
     if padding not in ("pre", "post"):
         raise ValueError(f"`padding` must be 'pre' or 'post'. Received: padding={padding!r}")
     if missing not in ("drop", "error"):

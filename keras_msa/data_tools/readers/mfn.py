@@ -127,7 +127,8 @@ def read_mfn_h5(
         (float32 in [1, 5], not "sentiment", whose contract range is [-3, 3])
         and "class" (int32, score > 3.5, the TMA / MITRL binary task); YouTube
         "onehot" (N, 3) and "class" (argmax; class order undocumented); MOSI
-        "sentiment". ``info["padding_detected"]``, ``info["audio_clipped"]``,
+        "sentiment". ``info["padding_detected"]`` (the side used when ``padding``
+        is None), ``info["padding_detected_per_modality"]``, ``info["audio_clipped"]``,
         ``info["missing_files"]`` record what was found.
     """
     if dataset not in MFN_SIZES:
@@ -140,6 +141,7 @@ def read_mfn_h5(
         raise ValueError(f"`audio_clip` must be None or > 0. Received: audio_clip={audio_clip!r}")
     requested = check_modalities(modalities)
     features, labels, sources, missing = {s: {} for s in SPLITS}, {}, {}, []
+    files = {s: {} for s in SPLITS}  # the file of every loaded array, for messages
 
     if dataset == "mosi":
         folder = _dataset_dir(root, dataset, "X_train.h5")
@@ -151,6 +153,7 @@ def read_mfn_h5(
             for m, d in MFN_MOSI_DIMS.items():
                 if m in wanted:
                     features[s][m] = np.ascontiguousarray(x[..., start:start + d])
+                    files[s][m] = path
                 start += d
             ypath = os.path.join(folder, f"y_{s}.h5")
             labels[s] = _labels_mosi(read_h5_dataset(ypath, "data"), ypath, "data")
@@ -185,9 +188,10 @@ def read_mfn_h5(
             for m in wanted:
                 path = os.path.join(folder, MFN_FILES[m].format(split=s))
                 features[s][m] = to_float32(read_h5_dataset(path, "d1"), path, "d1", shape=(None, None, MFN_DIMS[m]))
+                files[s][m] = path
             ypath = os.path.join(folder, f"y_{s}.h5")
             labels[s] = parse(read_h5_dataset(ypath, "d1"), ypath, "d1")
-            sources[s] = os.path.join(folder, f"{{modality}}_{s}.h5")
+            sources[s] = folder
         dims = MFN_DIMS
 
     sizes = {}
@@ -195,9 +199,9 @@ def read_mfn_h5(
         n = len(next(iter(labels[s].values())))
         for m, x in features[s].items():
             if x.shape[0] != n:
-                raise data_error(sources[s].format(modality=m), "d1", f"{n} samples (as the labels)", x.shape[0])
+                raise data_error(files[s][m], "d1", f"{n} samples (as the labels)", x.shape[0])
             if x.shape[1] != next(iter(features[s].values())).shape[1]:
-                raise data_error(sources[s].format(modality=m), "d1", "the same number of word steps in every modality",
+                raise data_error(files[s][m], "d1", "the same number of word steps in every modality",
                                  x.shape[1])
         sizes[s] = n
     check_sizes(sizes, resolve_expected(expected_sizes, MFN_SIZES[dataset]), folder)
@@ -215,6 +219,7 @@ def read_mfn_h5(
     union = [np.stack([nonzero_steps(features[s][m]) for m in order], axis=-1).astype("float32") for s in SPLITS]
     detected = detect_side(union)
     side = padding or detected
+    per_modality = {m: detect_side([features[s][m] for s in SPLITS if m in features[s]]) for m in order}
 
     splits = {}
     for s in SPLITS:
@@ -224,8 +229,7 @@ def read_mfn_h5(
         else:
             lens = {m: lengths_from_padding(x, side) for m, x in features[s].items()}
         ids = np.array([f"{dataset}_{s}_{i}" for i in range(sizes[s])])
-        source = sources[s].format(modality="*") if "{modality}" in sources[s] else sources[s]
-        splits[s] = make_split(s, features[s], lens, labels[s], ids, padding=side, level="segment", source=source)
+        splits[s] = make_split(s, features[s], lens, labels[s], ids, padding=side, level="segment", source=sources[s])
 
     info = {
         "format": "mfn_h5",
@@ -234,6 +238,7 @@ def read_mfn_h5(
         "feature_dims": {m: dims[m] for m in order},
         "label_kind": {"mmmo": "score", "youtube": "class", "mosi": "sentiment"}[dataset],
         "padding_detected": detected,
+        "padding_detected_per_modality": per_modality,
         "audio_clipped": clipped,
         "missing_files": missing,
     }
