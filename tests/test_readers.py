@@ -120,6 +120,35 @@ def test_hffn_real_joined_with_continuous_labels(bclstm_real, shared_datasets):
     assert "sentiment" not in raw.train.labels and raw.train.ids[0] == "train_0"
 
 
+def test_bclstm_ids_follow_the_sdk_folds(shared_datasets):
+    from keras_msa.data_tools import split_by_folds
+
+    d = read_bclstm_mosi(shared_datasets / "mosi_bclstm", level="segment", modalities=["audio"])
+    folds = split_by_folds(d, shared_datasets / "folds" / "cmu_mosi_std_folds.json")
+    assert {k: len(s) for k, s in folds.splits.items()} == {"train": 1284, "valid": 229, "test": 686}
+    y = folds.test.labels["sentiment"]
+    assert ((y >= 0).sum(), (y > 0).sum(), (y == 0).sum()) == (307, 277, 30)  # data_and_metrics.md §1
+    # pitfall 3: 558 SDK-test utterances come from bc-LSTM training videos
+    train_videos = {i.rsplit("_", 1)[0] for i in d.train.ids}
+    assert sum(i.rsplit("_", 1)[0] in train_videos for i in folds.test.ids) == 558
+
+
+def test_mfn_real_mosi_labels(shared_datasets, tmp_path):
+    # The MFN MOSI features are not released; the labels are: pair them with (N, 1, 325) stand-ins.
+    for s in SPLITS:
+        os.symlink(shared_datasets / "mfn_h5" / "mosi_labels" / f"y_{s}.h5", tmp_path / f"y_{s}.h5")
+        with h5py.File(tmp_path / f"y_{s}.h5", "r") as f:
+            n = f["data"].shape[0]
+        write_h5(tmp_path / f"X_{s}.h5", "data", np.ones((n, 1, 325)))
+    d = read_mfn_h5(tmp_path, "mosi")  # checks the 1284 / 229 / 686 release sizes
+    y = d.test.labels["sentiment"]
+    assert ((y >= 0).sum(), (y > 0).sum()) == (307, 277)
+    bc = read_bclstm_mosi(shared_datasets / "mosi_bclstm", level="segment", modalities=["audio"])
+    scores = np.concatenate([bc.train.labels["sentiment"], bc.test.labels["sentiment"]])
+    every = np.concatenate([d.splits[s].labels["sentiment"] for s in SPLITS])
+    np.testing.assert_allclose(np.sort(every), np.sort(scores), atol=1e-6)  # same 2199 scores
+
+
 def test_mfn_real_mmmo(shared_datasets):
     with pytest.warns(UserWarning, match="text_train_emb.h5"):
         d = read_mfn_h5(shared_datasets / "mfn_h5", "mmmo")
@@ -798,6 +827,17 @@ def test_sdk_csd_mosei_labels_missing_videos_and_folds_file(tmp_path):
     assert d.train.labels["emotions"].shape == (2, 6) and d.info["emotion_names"][0] == "happy"
     assert d.train.labels["emotions"][0, 2] == 3.0 and d.info["stats"]["emotions_clipped"] == 3
     raises(lambda: read_sdk_csd(paths, label_csd, folds, missing="error"), "FACET.csd", "data/vD")
+
+
+def test_sdk_csd_with_the_real_folds_file(shared_datasets, tmp_path):
+    path = shared_datasets / "folds" / "cmu_mosi_std_folds.json"
+    folds = json.loads(path.read_text())
+    videos = (folds["train"][0], folds["valid"][0], folds["test"][0], "not_a_mosi_video")
+    paths, label_csd = write_sdk(tmp_path, videos=videos)
+    d = read_sdk_csd(paths, label_csd, path, seq_len=20, name="mosi")
+    assert {k: len(s) for k, s in d.splits.items()} == {"train": 2, "valid": 2, "test": 2}
+    assert d.test.ids[0] == f"{folds['test'][0]}[0]" and d.info["stats"]["videos_not_in_folds"] == 1
+    assert d.train.features["text"].shape == (2, 20, 4) and d.train.lengths["vision"].tolist() == [4, 4]
 
 
 def test_sdk_csd_malformed(tmp_path):
