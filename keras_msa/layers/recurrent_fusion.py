@@ -36,6 +36,11 @@ class _CoupledRecurrence(keras.layers.Layer):
                 f"{self.name}: expected inputs of shape (batch_size, steps, sum(input_dims)). "
                 f"Received: input_shape={input_shape}"
             )
+        if input_shape[1] is None:
+            raise ValueError(
+                f"{self.name}: the number of steps must be static (the recurrence is unrolled over it); "
+                f"give the input a fixed length, e.g. keras.Input((20, d)). Received: input_shape={input_shape}"
+            )
         if input_shape[-1] != sum(self.input_dims):
             raise ValueError(
                 f"{self.name}: the last input dimension must equal sum(input_dims)={sum(self.input_dims)} "
