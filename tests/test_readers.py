@@ -507,14 +507,17 @@ def test_mult_unaligned_round_trip(tmp_path):
 def test_mult_aligned_shared_lengths_and_iemocap(tmp_path):
     path = tmp_path / "iemocap_data.pkl"
     data, _ = write_mult(path, T=(6, 6, 6), iemocap=True)
-    d = read_mult_pickle(path, expected_sizes=None)
+    raises(lambda: read_mult_pickle(path, expected_sizes=None), "iemocap_data.pkl", "'train/text'",
+           "feature dimension 300")
+    d = read_mult_pickle(path, expected_sizes=None, expected_dims=None)
     assert d.name == "iemocap" and d.info["aligned"] and d.info["emotion_names"][0] == "neutral"
     expected = np.maximum.reduce([d.train.lengths[m] for m in ("text", "audio", "vision")])
     for m in ("text", "audio", "vision"):  # one shared (union) length per aligned segment
         np.testing.assert_array_equal(d.train.lengths[m], expected)
     np.testing.assert_array_equal(d.test.labels["class"], data["test"]["labels"].argmax(-1))
     assert d.test.labels["onehot"].shape == (4, 4, 2)
-    raises(lambda: read_mult_pickle(path), "iemocap_data.pkl", "'train'", "2717 samples", "6 samples")
+    raises(lambda: read_mult_pickle(path, expected_dims=None), "iemocap_data.pkl", "'train'", "2717 samples",
+           "6 samples")
 
 
 def test_mult_malformed(tmp_path):
@@ -870,7 +873,7 @@ def test_sdk_csd_malformed(tmp_path):
 def test_read_dataset_dispatch(tmp_path):
     assert sorted(FORMATS) == ["bclstm", "cim_npz", "csd", "hffn", "mfn_h5", "mmsa", "mult"]
     path = tmp_path / "mosi_data.pkl"
-    write_mult(path, T=(5, 5, 5))
+    write_mult(path, T=(5, 5, 5), dims=(300, 5, 20))
     d = read_dataset("mult", path, expected_sizes=None)
     assert isinstance(d, MSADataset) and d.name == "mosi"
     with pytest.raises(ValueError, match="format"):

@@ -28,6 +28,12 @@ MULT_SIZES = {
     "mosei": {"train": 16326, "valid": 1871, "test": 4659},
     "iemocap": {"train": 2717, "valid": 798, "test": 938},
 }
+#: Feature dims of the MulT pickles (text GloVe, audio COVAREP, vision FACET), data_and_metrics.md §2.2.
+MULT_DIMS = {
+    "mosi": {"text": 300, "audio": 5, "vision": 20},
+    "mosei": {"text": 300, "audio": 74, "vision": 35},
+    "iemocap": {"text": 300, "audio": 74, "vision": 35},
+}
 MMSA_SIZES = {
     "mosi": {"train": 1284, "valid": 229, "test": 686},
     "mosei": {"train": 16326, "valid": 1871, "test": 4659},
@@ -83,7 +89,9 @@ def _split_features(d, path, split, modalities, stats):
     return feats, n
 
 
-def read_mult_pickle(path, dataset=None, modalities=None, padding=None, lengths="auto", expected_sizes="auto"):
+def read_mult_pickle(
+    path, dataset=None, modalities=None, padding=None, lengths="auto", expected_sizes="auto", expected_dims="auto"
+):
     """Read a MulT processed pickle (``mosi_data.pkl``, ``mosei_senti_data_noalign.pkl``, ...).
 
     Layout: ``dict{train, valid, test} -> dict{vision, audio, text, labels, id}``;
@@ -106,6 +114,9 @@ def read_mult_pickle(path, dataset=None, modalities=None, padding=None, lengths=
             all-zero padded steps.
         expected_sizes: "auto" = 1284/229/686 (MOSI), 16326/1871/4659 (MOSEI),
             2717/798/938 (IEMOCAP) when the dataset is known; dict; None.
+        expected_dims: "auto" = text / audio / vision dims 300 / 5 / 20 (MOSI),
+            300 / 74 / 35 (MOSEI, IEMOCAP) when the dataset is known; dict
+            ``{modality: d}``; None.
 
     Returns:
         segment-level MSADataset. Labels "sentiment" (N,), or for IEMOCAP
@@ -141,6 +152,12 @@ def read_mult_pickle(path, dataset=None, modalities=None, padding=None, lengths=
             logger.info("%s: split %r has no 'id' key; using generated ids.", path, s)
             ids[s] = np.array([f"{s}_{i}" for i in range(n)])
     check_sizes(sizes, resolve_expected(expected_sizes, MULT_SIZES.get(name)), path)
+    dims = resolve_expected(expected_dims, MULT_DIMS.get(name)) or {}
+    for s in SPLITS:
+        for m, x in features[s].items():
+            if m in dims and x.shape[2] != dims[m]:
+                raise data_error(path, f"{s}/{m}", f"feature dimension {dims[m]} ({name} MulT data)",
+                                 f"{x.shape[2]} (shape {x.shape})")
     side, features, lens, sides = resolve_padding(features, {}, {}, padding, lengths, path)
     splits = {
         s: make_split(s, features[s], lens[s], labels[s], ids[s], padding=side, level="segment", source=path)
@@ -172,9 +189,13 @@ def read_mmsa_pickle(path, dataset=None, modalities=None, padding=None, lengths=
     Lengths: text from the BERT attention mask when ``text_bert`` is present
     (BERT features of padding tokens are not zero), audio / vision from the
     stored lengths, else from the all-zero steps. The padding side of each
-    modality is detected (MMSA does not document it) and all modalities are
-    brought to one side (``padding``, default: the common detected side, else
-    the text side). ``-inf`` in audio -> 0, counted (the MMSA loader's rule).
+    modality is detected (MMSA does not document it): from the BERT mask for
+    text, from where the zeros sit after / before the stored lengths for audio
+    and vision ("post" when that cannot tell, e.g. no sample is shorter than T),
+    from the all-zero steps otherwise. All modalities are then brought to one
+    side (``padding``, default: the common detected side, else the text side;
+    ``info["padding_detected"]`` records each). ``-inf`` in audio -> 0,
+    counted (the MMSA loader's rule).
 
     Args:
         path: the pickle file.
