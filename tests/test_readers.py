@@ -102,6 +102,18 @@ def test_bclstm_real_segment_level(shared_datasets):
     assert len(set(ids)) == 2199
 
 
+def test_group_by_video_rebuilds_the_bclstm_context_level(bclstm_real, shared_datasets):
+    seg = read_bclstm_mosi(shared_datasets / "mosi_bclstm", level="segment")
+    grouped = group_by_video(seg, pooling="none", max_utterances=63)
+    for name in ("train", "test"):
+        g, c = grouped.splits[name], bclstm_real.splits[name]
+        order = [list(g.ids).index(v) for v in c.ids]
+        for m in ("text", "audio", "vision"):
+            np.testing.assert_array_equal(g.features[m][order], c.features[m])
+        np.testing.assert_array_equal(g.labels["sentiment"][order], c.labels["sentiment"])
+        np.testing.assert_array_equal(g.utterance_ids[order], c.utterance_ids)
+
+
 def test_hffn_real_joined_with_continuous_labels(bclstm_real, shared_datasets):
     h = read_hffn_pickle(shared_datasets / "mosi_hffn" / "unimodal_mosi_2way.pickle",
                          labels_root=shared_datasets / "mosi_bclstm")
