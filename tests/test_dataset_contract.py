@@ -77,7 +77,7 @@ def test_to_inputs_take_and_select():
         (lambda k: k["features"].__setitem__("text", k["features"]["text"][:, :, 0]), "key 'train/text': expected a 3-D array (N, T, d), found shape (3, 4)"),
         (lambda k: k["features"].__setitem__("text", k["features"]["text"].astype("float64")), "expected dtype float32, found float64"),
         (lambda k: k["lengths"].__setitem__("text", np.array([5, 1, 1])), "key 'train/text_lengths': expected values in [0, 4], found range [1, 5]"),
-        (lambda k: k["labels"].__setitem__("sentiment", np.array([0.0, 4.0, 1.0], "float32")), "expected sentiment scores in [-3, 3], found range [0.000, 4.000]"),
+        (lambda k: k["labels"].__setitem__("sentiment", np.array([0.0, 4.0, 1.0], "float32")), "expected sentiment values in [-3, 3], found range [0.000, 4.000]"),
         (lambda k: k["labels"].__setitem__("sentiment", np.zeros(2, "float32")), "expected 3 labels (one per sample), found 2"),
         (lambda k: k["features"].__setitem__("smell", k["features"]["text"]), "key 'train/smell': expected a modality name"),
         (lambda k: k.__setitem__("padding", "left"), "key 'padding': expected one of ('pre', 'post'), found 'left'"),
@@ -199,3 +199,28 @@ def test_to_tf_dataset_batches_and_shuffles_with_a_seed():
     assert len(batches) == 2 and tuple(batches[0][0]["a"].shape) == (4, 1)
     again = [b for b in to_tf_dataset(x, y, batch_size=4, shuffle=True, seed=3, drop_remainder=True)]
     np.testing.assert_array_equal(batches[0][1].numpy(), again[0][1].numpy())
+
+
+def test_unaligned_modalities_have_their_own_step_masks():
+    ds = make_synthetic("mosi_unaligned", seed=0, sizes=(4, 2, 2))
+    s = ds.train
+    assert s.step_mask("text").shape == (4, 50) and s.step_mask("audio").shape == (4, 375)
+    np.testing.assert_array_equal(s.step_mask("vision").sum(1), s.lengths["vision"])
+    with pytest.raises(ValueError, match="needs aligned modalities"):
+        s.step_mask()
+    back = s.repad("post").repad("pre")
+    np.testing.assert_array_equal(back.features["audio"], s.features["audio"])
+
+
+def test_label_ranges_and_extras_are_checked():
+    s = _split()
+    ok = MSASplit("train", s.features, s.lengths, {"score": np.array([1.0, 3.5, 5.0], "float32")}, s.ids,
+                  padding="pre", source="y_train.h5", label_ranges={"score": (1.0, 5.0)},
+                  extras={"raw_text": np.array(["x", "y", "z"], dtype=object)})
+    assert list(ok.take([1]).extras["raw_text"]) == ["y"]
+    with pytest.raises(DataValidationError, match=r"y_train.h5: key 'train/score': expected score values in \[1, 5\], found range \[0.000, 5.000\]"):
+        MSASplit("train", s.features, s.lengths, {"score": np.array([0.0, 3.5, 5.0], "float32")}, s.ids,
+                 padding="pre", source="y_train.h5", label_ranges={"score": (1.0, 5.0)})
+    with pytest.raises(DataValidationError, match="key 'train/raw_text': expected 3 rows"):
+        MSASplit("train", s.features, s.lengths, s.labels, s.ids, padding="pre", source="y_train.h5",
+                 extras={"raw_text": np.array(["x"])})

@@ -14,6 +14,10 @@ One :class:`MSASplit` holds one split (train / valid / test) of one dataset:
   (intensities, (..., 6)), ``"class"`` (int class ids), ``"onehot"``.
 * ``ids``: array (N,) of str, the segment or video ids.
 * ``utterance_ids`` (context data only): array (N, T) of str, "" on padding.
+* ``label_ranges``: ``{label key: (low, high)}`` checked on load; the default
+  checks ``"sentiment"`` in [-3, 3] (MMMO readers add ``"score": (1, 5)``).
+* ``extras``: per-sample arrays that are not model features (raw text, BERT
+  token ids, ...), first axis N.
 
 :class:`MSADataset` groups the splits with dataset-level information.
 """
@@ -54,6 +58,8 @@ class MSASplit:
     level: str = "segment"
     utterance_ids: Optional[np.ndarray] = None
     source: str = "<memory>"
+    label_ranges: Optional[dict] = None
+    extras: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         self.ids = np.asarray(self.ids)
@@ -73,7 +79,11 @@ class MSASplit:
 
     @property
     def num_steps(self):
-        return int(next(iter(self.features.values())).shape[1])
+        """Steps of the longest modality (all modalities share it for aligned data)."""
+        return int(max(x.shape[1] for x in self.features.values()))
+
+    def steps_of(self, modality):
+        return int(self.features[modality].shape[1])
 
     @property
     def feature_dims(self):
@@ -84,17 +94,26 @@ class MSASplit:
         """Boolean (N, T) mask of real steps of ``modality``.
 
         With ``modality=None`` the mask of the longest modality per sample is
-        returned (for context data all modalities share the utterance mask).
+        returned (for context data all modalities share the utterance mask);
+        this needs all modalities to have the same number of steps.
         """
         if modality is None:
+            steps_per_modality = {m: self.steps_of(m) for m in self.modalities}
+            if len(set(steps_per_modality.values())) > 1:
+                raise ValueError(
+                    "step_mask() without a modality needs aligned modalities; found steps "
+                    f"{steps_per_modality}. Pass the modality name."
+                )
             lengths = np.max(np.stack([self.lengths[m] for m in self.modalities]), axis=0)
+            T = self.num_steps
         else:
             lengths = self.lengths[modality]
-        steps = np.arange(self.num_steps)[None, :]
+            T = self.steps_of(modality)
+        steps = np.arange(T)[None, :]
         lengths = lengths[:, None]
         if self.padding == "post":
             return steps < lengths
-        return steps >= self.num_steps - lengths
+        return steps >= T - lengths
 
     @property
     def utterance_mask(self):
@@ -135,6 +154,8 @@ class MSASplit:
             level=self.level,
             utterance_ids=None if self.utterance_ids is None else self.utterance_ids[indices],
             source=self.source,
+            label_ranges=self.label_ranges,
+            extras={k: np.asarray(v)[indices] for k, v in self.extras.items()},
         )
 
     def select_modalities(self, modalities):
@@ -156,9 +177,9 @@ class MSASplit:
             raise ValueError(f"`side` must be one of {PADDING_SIDES}. Received: side={side!r}")
         if side == self.padding:
             return self
-        T = self.num_steps
         features = {}
         for m, x in self.features.items():
+            T = x.shape[1]
             out = np.zeros_like(x)
             for i, n in enumerate(self.lengths[m]):
                 n = int(n)
@@ -171,6 +192,7 @@ class MSASplit:
                     out[i, T - n:] = real
             features[m] = out
         labels = {}
+        T = self.num_steps
         for k, y in self.labels.items():
             if self.level == "context" and y.ndim >= 2 and y.shape[1] == T:
                 lengths = np.max(np.stack([self.lengths[m] for m in self.modalities]), axis=0)
@@ -251,13 +273,18 @@ class MSASplit:
                 raise data_error(src, key, f"per-utterance labels of shape ({n}, {T}, ...)", f"shape {y.shape}")
             if y.dtype.kind == "f" and not np.isfinite(y).all():
                 raise data_error(src, key, "finite labels", f"{int((~np.isfinite(y)).sum())} non-finite")
-            if k == "sentiment" and y.dtype.kind == "f":
+            ranges = {"sentiment": (-3.0, 3.0)} if self.label_ranges is None else self.label_ranges
+            if k in ranges and y.dtype.kind in "fiu":
+                low, high = ranges[k]
                 valid = y if self.level == "segment" else y[self.step_mask()]
-                if valid.size and (valid.min() < -3.0 - 1e-6 or valid.max() > 3.0 + 1e-6):
+                if valid.size and (valid.min() < low - 1e-6 or valid.max() > high + 1e-6):
                     raise data_error(
-                        src, key, "sentiment scores in [-3, 3]", f"range [{valid.min():.3f}, {valid.max():.3f}]"
+                        src, key, f"{k} values in [{low:g}, {high:g}]", f"range [{valid.min():.3f}, {valid.max():.3f}]"
                     )
             self.labels[k] = y
+        for k, v in self.extras.items():
+            if len(v) != n:
+                raise data_error(src, f"{self.name}/{k}", f"{n} rows (one per sample)", f"{len(v)}")
 
 
 @dataclasses.dataclass

@@ -268,9 +268,12 @@ def union_lengths(features, padding):
     return lengths_from_padding(stacked.astype("float32"), padding)
 
 
-def make_split(name, features, lengths, labels, ids, padding, level, source, utterance_ids=None):
+def make_split(name, features, lengths, labels, ids, padding, level, source, utterance_ids=None,
+               label_ranges=None, extras=None):
     """Build an MSASplit; contract errors already name the source and key."""
     return MSASplit(
+        label_ranges=label_ranges,
+        extras=dict(extras or {}),
         name=name,
         features=features,
         lengths=lengths,

@@ -229,7 +229,9 @@ def read_mfn_h5(
         else:
             lens = {m: lengths_from_padding(x, side) for m, x in features[s].items()}
         ids = np.array([f"{dataset}_{s}_{i}" for i in range(sizes[s])])
-        splits[s] = make_split(s, features[s], lens, labels[s], ids, padding=side, level="segment", source=sources[s])
+        ranges = {"score": MMMO_RANGE} if dataset == "mmmo" else None
+        splits[s] = make_split(s, features[s], lens, labels[s], ids, padding=side, level="segment",
+                               source=sources[s], label_ranges=ranges)
 
     info = {
         "format": "mfn_h5",
