@@ -18,3 +18,4 @@ from keras_msa.models.tma import modality_weights_model  # noqa: F401
 from keras_msa.models.tma_weights import load_tma_state_dict  # noqa: F401
 
 # --- CIA family (issue 4) ---
+from keras_msa.models.cia import build_cia  # noqa: F401

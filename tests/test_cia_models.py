@@ -1,0 +1,164 @@
+"""CIA models: exact parameter counts, modality subsets, ablation, losses,
+save/reload, and a small CIA learning the planted signal of synthetic context data."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import keras_msa
+from keras_msa.data_tools.synthetic import make_synthetic
+from keras_msa.models.cia import PAIRS
+from keras_msa.models.cia import build_cia
+from keras_msa.models.cia import cia_losses
+from keras_msa.models.cia import cia_targets
+
+SUBSETS = [("text",), ("audio",), ("vision",), ("text", "vision"), ("text", "audio"), ("audio", "vision"),
+           ("text", "audio", "vision")]
+
+
+def _gru(d, r):  # Keras 2 GRU (reset_after=False): 3 * (d*r + r*r + r)
+    return 3 * (d * r + r * r + r)
+
+
+def _expected_params(dims, modalities, r, td, classes, use_iim=True):
+    """Parameter count of the documented graph (context_and_fusion.md §2.2)."""
+    def dense(i, o):
+        return i * o + o
+
+    total = 0
+    pairs = [p for p in PAIRS if p[0] in modalities and p[1] in modalities]
+    if use_iim and len(modalities) > 1:
+        for x in modalities:
+            for y in modalities:
+                if x != y:
+                    total += (dense(dims[x], 3 * td) + dense(3 * td, 2 * td) + dense(2 * td, td)
+                              + dense(td, 2 * td) + dense(2 * td, 3 * td) + dense(3 * td, dims[y]))
+                    total += 2 * _gru(td, r) + dense(2 * r, td)  # C_XY
+    for m in modalities:
+        total += 2 * _gru(dims[m], r) + dense(2 * r, td)  # U_X
+    total += len(pairs) * dense(2 * td, td)  # BI
+    width = (2 * td if use_iim else td) * len(pairs) if pairs else td
+    total += dense(width, td) + dense(td, classes)
+    return total
+
+
+def test_segment_script_parameter_count():
+    # The authors' YouTube script: 2702 * (d_t + d_a + d_v) + 5,014,103 (Keras 2 GRU, 3 classes).
+    dims = {"text": 300, "audio": 74, "vision": 35}
+    for mode in ("add_loss", "outputs"):
+        model = keras_msa.models.get_model("cia", preset="youtube", feature_dims=dims, num_steps=20,
+                                           reconstruction=mode)
+        assert model.count_params() == 6_119_221 == 2702 * 409 + 5_014_103
+    other = {"text": 100, "audio": 73, "vision": 100}
+    model = build_cia(other, level="segment", num_classes=3, num_steps=None)
+    assert model.count_params() == 2702 * 273 + 5_014_103
+    keras3 = build_cia(dims, level="segment", num_classes=3, num_steps=20, reset_after=True,
+                       recurrent_activation="sigmoid")
+    assert keras3.count_params() == 6_119_221 + 2_700  # 18 GRU directions x 150 extra biases
+
+
+@pytest.mark.parametrize("use_iim", [True, False])
+def test_context_subsets_parameter_counts_and_outputs(use_iim):
+    dims = {"text": 12, "audio": 7, "vision": 9}
+    for mods in SUBSETS:
+        model = build_cia(dims, modalities=mods, num_steps=6, rnn_units=3, dense_units=5, use_iim=use_iim,
+                          heads=("sentiment",), num_classes=2)
+        assert model.count_params() == _expected_params(dims, mods, 3, 5, 2, use_iim), (mods, use_iim)
+        assert sorted(model.input.keys()) == sorted(mods + ("utterance_mask",))
+        assert list(model.output.keys()) == ["sentiment"]
+        iims = [layer.name for layer in model.layers if layer.name.startswith("iim_")]
+        assert len(iims) == (len(mods) * (len(mods) - 1) if use_iim else 0)
+
+
+def test_heads_reconstruction_modes_and_losses():
+    dims = {"text": 6, "audio": 4, "vision": 5}
+    rng = np.random.default_rng(0)
+    x = {m: rng.normal(size=(2, 4, d)).astype("float32") for m, d in dims.items()}
+    x["utterance_mask"] = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], "float32")
+    kw = dict(num_steps=4, rnn_units=2, dense_units=3, heads=("sentiment", "intensity", "emotions"),
+              num_classes=7, num_emotions=6)
+    model = build_cia(dims, reconstruction="add_loss", return_attention=True, **kw)
+    out = model(x)
+    assert len(model.losses) == 6  # one masked MSE per IIM
+    assert out["sentiment"].shape == (2, 4, 7) and out["intensity"].shape == (2, 4, 1)
+    assert out["emotions"].shape == (2, 4, 6)
+    assert out["attention_text_audio"].shape == (2, 2, 4, 4)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out["sentiment"]).sum(-1), 1.0, rtol=1e-5)
+    assert np.abs(keras.ops.convert_to_numpy(out["intensity"])).max() <= 1.0
+    outputs = build_cia(dims, reconstruction="outputs", **kw)
+    recon = sorted(k for k in outputs.output if k.startswith("recon_"))
+    assert recon == sorted(f"recon_{a}_{b}" for a in dims for b in dims if a != b)
+    assert outputs.output["recon_text_audio"].shape == (None, 4, 4)
+    losses = cia_losses(outputs)
+    assert all(losses[k] is not None for k in outputs.output)
+    none = build_cia(dims, reconstruction="none", **kw)
+    none(x)
+    assert len(none.losses) == 0
+    ablation = build_cia(dims, use_iim=False, **kw)
+    ablation(x)
+    assert len(ablation.losses) == 0
+    with pytest.raises(ValueError, match="heads"):
+        build_cia(dims, heads=("polarity",))
+    with pytest.raises(ValueError, match="modalities"):
+        build_cia(dims, modalities=("text", "speech"))
+    with pytest.raises(ValueError, match="feature_dims"):
+        build_cia({"text": 6}, modalities=("text", "audio"))
+
+
+def test_padded_utterances_do_not_change_real_predictions_or_iim_loss():
+    dims = {"text": 6, "audio": 4, "vision": 5}
+    rng = np.random.default_rng(1)
+    x = {m: rng.normal(size=(2, 5, d)).astype("float32") for m, d in dims.items()}
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], "float32")
+    x["utterance_mask"] = mask
+    # Key masking on: padded utterances influence nothing at real positions.
+    model = build_cia(dims, num_steps=5, rnn_units=2, dense_units=3, mask_attention_keys=True)
+    ref = keras.ops.convert_to_numpy(model(x)["sentiment"])
+    ref_loss = float(keras.ops.convert_to_numpy(sum(model.losses)))
+    bad = dict(x)
+    for m in dims:
+        bad[m] = x[m].copy()
+        bad[m][mask == 0] = rng.normal(size=bad[m][mask == 0].shape)
+    out = keras.ops.convert_to_numpy(model(bad)["sentiment"])
+    np.testing.assert_allclose(out[mask == 1], ref[mask == 1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(sum(model.losses))), ref_loss, rtol=1e-5)
+
+
+def test_save_reload_identical(tmp_path):
+    dims = {"text": 6, "audio": 4, "vision": 5}
+    rng = np.random.default_rng(2)
+    x = {m: rng.normal(size=(3, 4, d)).astype("float32") for m, d in dims.items()}
+    x["utterance_mask"] = np.ones((3, 4), "float32")
+    model = build_cia(dims, num_steps=4, rnn_units=2, dense_units=3, heads=("sentiment", "emotions"))
+    ref = model.predict(x, verbose=0)
+    path = os.path.join(tmp_path, "cia.keras")
+    model.save(path)
+    again = keras.saving.load_model(path).predict(x, verbose=0)
+    for k in ref:
+        np.testing.assert_array_equal(ref[k], again[k])
+
+
+def test_cia_learns_planted_signal_on_synthetic_context_data():
+    keras.utils.set_random_seed(0)
+    ds = make_synthetic("mosi_context", seed=0, sizes=(40, 4, 20))
+    T = 32  # synthetic videos hold at most 31 utterances: cut the all-padding tail
+
+    def arrays(split):
+        x = {m: split.features[m][:, :T] for m in split.modalities}
+        x["utterance_mask"] = split.utterance_mask[:, :T]
+        y, w = cia_targets(split, ("sentiment",))
+        return x, {k: v[:, :T] for k, v in y.items()}, {k: v[:, :T] for k, v in w.items()}
+
+    x_train, y_train, w_train = arrays(ds.train)
+    x_test, y_test, w_test = arrays(ds.test)
+    model = build_cia(ds.feature_dims, num_steps=T, rnn_units=8, dense_units=16, dropout=0.1,
+                      recurrent_dropout=0.0, seed=0)
+    model.compile(keras.optimizers.Adam(3e-3), loss=cia_losses(model))
+    model.fit(x_train, y_train, sample_weight=w_train, epochs=12, batch_size=8, verbose=0)
+    pred = model.predict(x_test, verbose=0)["sentiment"].argmax(-1)
+    real = w_test["sentiment"] > 0
+    acc = float((pred[real] == y_test["sentiment"][real]).mean())
+    majority = max(y_test["sentiment"][real].mean(), 1 - y_test["sentiment"][real].mean())
+    assert acc > majority + 0.1, (acc, majority)
