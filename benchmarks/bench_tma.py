@@ -1,0 +1,136 @@
+"""Throughput of the TMA-family models: training and inference samples/s, with and without XLA.
+
+For every model (marn, marn_tma, mfn, mfn_window1, mfn_tma) at one dataset
+preset (default ICT-MMMO: inputs 300/74/35, T = 20), this measures in one
+process, on random data of the real shape:
+
+* train: ``model.fit`` samples/s (Adam, L1 or cross-entropy loss, batch 32 as
+  the reference), after one warm-up epoch that also pays the graph / XLA
+  compilation (reported separately as ``compile_s``);
+* inference: ``model.predict`` samples/s (batch ``--predict-batch-size``),
+  after one warm-up call;
+
+each with ``jit_compile=False`` and ``jit_compile=True``, and prints the
+jit / no-jit ratios. Numbers depend on the machine and on concurrent load:
+compare the ratios within one run. Example::
+
+    python benchmarks/bench_tma.py --preset mmmo --output runs/bench_tma.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_msa.models import get_model  # noqa: E402
+
+MODELS = ("marn", "marn_tma", "mfn", "mfn_window1", "mfn_tma")
+
+
+def _data(model, n, seed):
+    rng = np.random.default_rng(seed)
+    x = {t.name.split(":")[0]: rng.normal(size=(n,) + tuple(t.shape[1:])).astype("float32") for t in model.inputs}
+    out_dim = model.output.shape[-1]
+    y = rng.integers(0, out_dim, size=(n,)).astype("int32") if out_dim > 1 else rng.normal(size=(n, 1)).astype(
+        "float32")
+    return x, y
+
+
+def bench_one(name, preset, jit, batch_size, train_batches, epochs, predict_batch_size, predict_repeats, seed):
+    keras.utils.set_random_seed(seed)
+    model = get_model(name, preset, seed=seed)
+    loss = (keras.losses.SparseCategoricalCrossentropy(from_logits=True) if model.output.shape[-1] > 1
+            else keras.losses.MeanAbsoluteError())
+    model.compile(optimizer=keras.optimizers.Adam(1e-3, epsilon=1e-8), loss=loss, jit_compile=jit)
+    n = batch_size * train_batches
+    x, y = _data(model, n, seed)
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)  # warm-up + compilation
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False)
+    train_s = time.perf_counter() - t0
+    model.predict(x, batch_size=predict_batch_size, verbose=0)  # warm-up + compilation
+    t0 = time.perf_counter()
+    for _ in range(predict_repeats):
+        model.predict(x, batch_size=predict_batch_size, verbose=0)
+    predict_s = time.perf_counter() - t0
+    return {
+        "model": name,
+        "preset": preset,
+        "jit_compile": jit,
+        "params": int(model.count_params()),
+        "compile_s": compile_s,
+        "train_samples_per_s": n * epochs / train_s,
+        "predict_samples_per_s": n * predict_repeats / predict_s,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--preset", default="mmmo", help="mosi, mmmo or youtube (default mmmo)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--train-batches", type=int, default=10, help="batches per timed epoch")
+    parser.add_argument("--epochs", type=int, default=3, help="timed training epochs")
+    parser.add_argument("--predict-batch-size", type=int, default=256)
+    parser.add_argument("--predict-repeats", type=int, default=5)
+    parser.add_argument("--jit", choices=("both", "off", "on"), default="both")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default=None, help="write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        parser.error(f"--models: unknown {unknown}; expected a subset of {list(MODELS)}")
+    jits = {"both": (False, True), "off": (False,), "on": (True,)}[args.jit]
+    rows = []
+    for name in models:
+        for jit in jits:
+            row = bench_one(name, args.preset, jit, args.batch_size, args.train_batches, args.epochs,
+                            args.predict_batch_size, args.predict_repeats, args.seed)
+            rows.append(row)
+            print(f"{name:12s} jit={str(jit):5s} params={row['params']:>9,}  compile+1st epoch {row['compile_s']:6.1f}s  "
+                  f"train {row['train_samples_per_s']:8.1f} samples/s  predict {row['predict_samples_per_s']:9.1f} "
+                  f"samples/s", flush=True)
+
+    print(f"\nTMA family throughput, preset {args.preset}, batch {args.batch_size}, backend "
+          f"{keras.backend.backend()}, {os.cpu_count()} CPUs ({platform.processor() or platform.machine()})")
+    header = f"{'model':12s} {'params':>10s} {'train/s':>9s} {'train/s jit':>11s} {'ratio':>6s} " \
+             f"{'pred/s':>9s} {'pred/s jit':>10s} {'ratio':>6s}"
+    print(header)
+    print("-" * len(header))
+    by = {(r["model"], r["jit_compile"]): r for r in rows}
+    base = by.get(("mfn_window1", False)) or by.get((models[0], False))
+    for name in models:
+        off, on = by.get((name, False)), by.get((name, True))
+        cells = [f"{name:12s}", f"{(off or on)['params']:>10,}"]
+        for key in ("train_samples_per_s", "predict_samples_per_s"):
+            a = off[key] if off else float("nan")
+            b = on[key] if on else float("nan")
+            cells += [f"{a:9.1f}", f"{b:11.1f}" if key.startswith("train") else f"{b:10.1f}", f"{b / a:6.2f}"]
+        print(" ".join(cells))
+    if base is not None:
+        print(f"\nrelative to {base['model']} (no jit): " + ", ".join(
+            f"{r['model']}{' jit' if r['jit_compile'] else ''} train x{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}"
+            for r in rows))
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w") as f:
+            json.dump({"args": vars(args), "backend": keras.backend.backend(), "cpus": os.cpu_count(),
+                       "results": rows}, f, indent=2)
+        print(f"wrote {args.output}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
