@@ -1,0 +1,374 @@
+"""Shared parts of the CIA-paper recipes (``cia_mosei.py``, ``cia_mosi.py``,
+``cia_youtube.py``, ``cia_mmmo.py``).
+
+Two kinds of recipe:
+
+* **context** (MOSEI, MOSI): videos x utterances with an utterance mask; the
+  CIA model with per-utterance heads (sentiment classes, intensity, emotions),
+  every loss a mean over real utterances (the CIM / CIA ``sample_weight_mode=
+  "temporal"`` convention), reconstruction losses masked too;
+* **segment** (YouTube, ICT-MMMO): the authors' public script (word steps of
+  one segment, mean over time, one softmax label).
+
+Paper numbers: CIA (EMNLP 2019) Table 1 (modality subsets), Table 3 (CIA -
+IIM ablation), Table 5a (per-emotion MOSEI). The paper's MOSI numbers are on
+the CMU standard folds with other features; the MOSI recipe runs on the
+bc-LSTM release (62 / 31 videos) and also prints the numbers reported on that
+exact data (bc-LSTM 80.3, MMMU-BA 82.31).
+"""
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from keras_msa import metrics  # noqa: E402
+from keras_msa.data_tools.dataset import MSADataset  # noqa: E402
+from keras_msa.data_tools.dataset import MSASplit  # noqa: E402
+from keras_msa.runner import RecipeError  # noqa: E402
+
+MODALITIES = ("text", "audio", "vision")
+SHORT = {"text": "T", "audio": "A", "vision": "V"}
+
+# ------------------------------------------------------------------ paper tables
+_T1_COLUMNS = (
+    ("mosei", ("Emo_F1", "Emo_WAcc", "F1", "Acc2", "Acc5", "Acc7", "MAE", "r")),
+    ("mosi", ("F1", "Acc2", "Acc7", "MAE", "r")),
+    ("mmmo", ("F1", "Acc2")),
+    ("youtube", ("F1", "Acc3")),
+    ("moud", ("F1", "Acc2")),
+)
+_T1_ROWS = {
+    "T": (77.66, 60.13, 77.22, 79.45, 48.50, 48.87, 0.695, 0.572, 77.43, 77.69, 37.75, 0.996, 0.658,
+          71.80, 77.50, 48.27, 49.15, 72.24, 73.58),
+    "A": (76.14, 57.68, 74.64, 77.27, 45.02, 44.97, 0.782, 0.433, 59.30, 59.32, 23.17, 1.423, 0.165,
+          77.90, 78.34, 43.12, 44.06, 45.46, 60.37),
+    "V": (75.03, 57.59, 69.13, 75.04, 42.22, 42.51, 0.804, 0.317, 50.48, 51.31, 23.03, 1.465, 0.122,
+          78.28, 78.75, 49.79, 50.84, 62.47, 62.76),
+    "T+V": (78.01, 57.10, 77.31, 79.51, 48.98, 49.84, 0.685, 0.592, 77.70, 78.13, 38.19, 0.946, 0.673,
+            80.10, 81.25, 53.11, 53.91, 78.40, 79.24),
+    "T+A": (77.53, 60.69, 77.80, 80.06, 48.66, 49.08, 0.694, 0.579, 78.98, 79.15, 39.35, 0.952, 0.671,
+            78.99, 80.01, 48.82, 49.37, 72.93, 74.52),
+    "A+V": (76.60, 59.47, 74.76, 77.38, 45.32, 45.87, 0.775, 0.437, 49.30, 53.49, 24.19, 1.464, 0.189,
+            79.12, 81.25, 51.93, 52.54, 64.41, 65.09),
+    "T+A+V": (79.02, 62.97, 78.23, 80.37, 49.15, 50.14, 0.683, 0.594, 79.54, 79.88, 38.92, 0.914, 0.689,
+              81.47, 82.75, 55.13, 55.93, 82.07, 82.41),
+    # Table 3: CIA - IIM (tri-modal).
+    "T+A+V -IIM": (77.81, 61.86, 77.69, 79.53, 48.02, 49.16, 0.714, 0.566, 39.32, 55.24, 34.40, 0.941, 0.652,
+                   80.10, 81.25, 50.02, 52.54, 78.14, 78.30),
+}
+# Table 5a: per-emotion F1 / W-Acc of CIA (T+A+V) on MOSEI.
+PAPER_EMOTIONS = {"Anger": (74.7, 67.4), "Disgust": (81.8, 74.1), "Fear": (87.8, 63.9), "Happy": (71.3, 51.9),
+                  "Sad": (72.6, 61.8), "Surprise": (86.0, 58.2)}
+# Reported on the bc-LSTM MOSI release (62 / 31 videos), tri-modal accuracy.
+BCLSTM_MOSI_REFERENCE = {"bc-LSTM (ACL 2017)": 80.3, "MMMU-BA (EMNLP 2018, test-selected)": 82.31}
+
+
+def paper_table1(dataset, modalities, use_iim=True):
+    """The paper's Table 1 (or Table 3) numbers of ``dataset`` for a modality subset."""
+    row = "+".join(SHORT[m] for m in MODALITIES if m in modalities)
+    if not use_iim:
+        if row != "T+A+V":
+            return {}
+        row = "T+A+V -IIM"
+    values = list(_T1_ROWS[row])
+    out = {}
+    for name, columns in _T1_COLUMNS:
+        block = values[: len(columns)]
+        values = values[len(columns):]
+        if name == dataset:
+            out = dict(zip(columns, block))
+    if dataset == "mosei" and row == "T+A+V":
+        for emotion, (f1, wacc) in PAPER_EMOTIONS.items():
+            out[f"Emo_F1_{emotion}"] = f1
+            out[f"Emo_WAcc_{emotion}"] = wacc
+    return out
+
+
+def table_row_name(modalities, use_iim=True):
+    row = "+".join(SHORT[m] for m in MODALITIES if m in modalities)
+    return row + ("" if use_iim else " (CIA - IIM)")
+
+
+# ------------------------------------------------------------------ flags
+def parse_modalities(text, available=MODALITIES):
+    if text is None:
+        return tuple(m for m in MODALITIES if m in available)
+    mods = tuple(m.strip() for m in text.split(",") if m.strip())
+    bad = [m for m in mods if m not in MODALITIES]
+    if bad or not mods or len(set(mods)) != len(mods):
+        raise RecipeError(f"--modalities: expected a comma-separated subset of {list(MODALITIES)}, found {text!r}")
+    missing = [m for m in mods if m not in available]
+    if missing:
+        raise RecipeError(f"--modalities: {missing} not in the data (available: {list(available)})")
+    return tuple(m for m in MODALITIES if m in mods)
+
+
+def add_model_arguments(parser, default_preset, default_reconstruction="add_loss"):
+    """Flags shared by every CIA recipe (model variant and normalisation)."""
+    parser.add_argument("--modalities", default=None,
+                        help="Comma-separated subset of text,audio,vision (paper Table 1 rows). Default: all "
+                             "modalities of the data.")
+    parser.add_argument("--no-iim", action="store_true", help="CIA - IIM ablation (paper Table 3).")
+    parser.add_argument("--preset", default=default_preset,
+                        help=f"Hyperparameter preset of keras_msa.models 'cia' (default {default_preset!r}; "
+                             "'cia' = the published run r=50, td=200, dropout 0.5, recurrent 0.3; "
+                             "'cim' = r=200, td=100, dropout 0.3).")
+    parser.add_argument("--rnn-units", type=int, default=None, help="Override the preset's GRU units.")
+    parser.add_argument("--dense-units", type=int, default=None, help="Override the preset's td units.")
+    parser.add_argument("--dropout", type=float, default=None, help="Override drop0 = drop1.")
+    parser.add_argument("--recurrent-dropout", type=float, default=None, help="Override rdrop.")
+    parser.add_argument("--reconstruction", choices=("add_loss", "outputs", "none"), default=default_reconstruction,
+                        help="IIM reconstruction loss: add_loss (masked MSE inside each IIM), outputs (six "
+                             "logged recon_* outputs with their own MSE), none.")
+    parser.add_argument("--reconstruction-weight", type=float, default=1.0,
+                        help="Weight of the six IIM reconstruction losses (script: 1).")
+    parser.add_argument("--attention", choices=("both", "paper"), default="both",
+                        help="CAM directions: both (the authors' script) or paper (Alg. 1, CAM(M, BI) only).")
+    parser.add_argument("--mask-attention-keys", action="store_true",
+                        help="Exclude padded utterances from the attention softmax (the reference attends to "
+                             "them; context data only).")
+    parser.add_argument("--keras3-gru", action="store_true",
+                        help="Keras 3 GRU defaults (sigmoid gates, reset_after=True) instead of the Keras 2 "
+                             "parity (hard sigmoid slope 0.2, reset_after=False).")
+    parser.add_argument("--synthetic-sizes", default=None,
+                        help="train,valid,test sizes of the synthetic data (default: the recipe's).")
+
+
+def model_overrides(args):
+    out = {}
+    for flag, key in (("rnn_units", "rnn_units"), ("dense_units", "dense_units"), ("dropout", "dropout"),
+                      ("recurrent_dropout", "recurrent_dropout")):
+        value = getattr(args, flag)
+        if value is not None:
+            out[key] = value
+    if args.keras3_gru:
+        out.update(recurrent_activation="sigmoid", reset_after=True)
+    return out
+
+
+def synthetic_sizes(args, default):
+    if not args.synthetic_sizes:
+        return default
+    try:
+        sizes = tuple(int(v) for v in args.synthetic_sizes.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 3 or min(sizes) < 1:
+        raise RecipeError(f"--synthetic-sizes: expected three positive integers, found {args.synthetic_sizes!r}")
+    return sizes
+
+
+def set_default_epochs(args, real, synthetic):
+    """``--epochs`` defaults to the paper's count on real data, a short run on synthetic data."""
+    if args.epochs is None:
+        args.epochs = real if args.data_dir is not None else synthetic
+        print(f"note: --epochs not given: {args.epochs} epochs "
+              f"({'the paper' if args.data_dir is not None else 'short synthetic run'}).")
+
+
+# ------------------------------------------------------------------ data
+def fit_utterance_axis(dataset):
+    """Pad / cut every split's utterance axis to the longest real video over all splits.
+
+    Videos are post-padded (repadded if needed); only all-padding columns are
+    removed, so no utterance is lost. Keeps the GRUs from running over
+    utterance slots no video uses (MOSEI npz / pickles pad to 98).
+    """
+    splits = {k: (s if s.padding == "post" else s.repad("post")) for k, s in dataset.splits.items()}
+    longest = max(int(np.max(np.stack([s.lengths[m] for m in s.modalities]))) for s in splits.values())
+    out = {}
+    for k, s in splits.items():
+        T = s.num_steps
+
+        def fit(a):
+            a = np.asarray(a)
+            if T >= longest:
+                return a[:, :longest]
+            pad = [(0, 0), (0, longest - T)] + [(0, 0)] * (a.ndim - 2)
+            return np.pad(a, pad)
+
+        labels = {n: (fit(v) if np.ndim(v) >= 2 and np.shape(v)[1] == T else v) for n, v in s.labels.items()}
+        utt = None
+        if s.utterance_ids is not None:
+            utt = fit(s.utterance_ids) if T >= longest else np.pad(
+                s.utterance_ids, [(0, 0), (0, longest - T)], constant_values="")
+        out[k] = MSASplit(name=s.name, features={m: fit(v) for m, v in s.features.items()},
+                          lengths=dict(s.lengths), labels=labels, ids=s.ids, padding="post", level="context",
+                          utterance_ids=utt, source=s.source)
+    return MSADataset(dataset.name, out, dict(dataset.info, utterances=longest))
+
+
+def normalize(dataset, mode, clip=None, train=None):
+    """Feature normalisation fitted on the training split only (``split_max`` = script parity).
+
+    ``mode="standard_tanh"``: z-score on train, clip to [-clip, clip] (default
+    3) and divide by clip, so every feature lies in [-1, 1], the range of the
+    IIMs' tanh reconstructions (context_and_fusion.md §2.5 item 8).
+    """
+    from keras_msa.data_tools.labels import FeatureNormalizer
+
+    train = dataset.train if train is None else train
+    if mode == "none":
+        return dataset
+    if mode == "standard_tanh":
+        c = 3.0 if clip is None else float(clip)
+        data = FeatureNormalizer("standard").fit(train).transform(dataset)
+        splits = {}
+        for k, s in data.splits.items():
+            feats = {m: (np.clip(v, -c, c) / c).astype("float32") for m, v in s.features.items()}
+            splits[k] = MSASplit(name=s.name, features=feats, lengths=dict(s.lengths), labels=dict(s.labels),
+                                 ids=s.ids, padding=s.padding, level=s.level, utterance_ids=s.utterance_ids,
+                                 source=s.source)
+        return MSADataset(data.name, splits, dict(data.info, normalization=f"standard_tanh(clip={c})"))
+    if clip is not None and mode != "clip":
+        dataset = FeatureNormalizer("clip", clip_value=clip).fit(train).transform(dataset)
+    return FeatureNormalizer(mode, clip_value=clip if mode == "clip" else None).fit(train).transform(dataset)
+
+
+# ------------------------------------------------------------------ context recipes
+def context_inputs(split, modalities):
+    x = {m: split.features[m] for m in modalities}
+    x["utterance_mask"] = split.utterance_mask
+    return x
+
+
+def context_arrays(split, heads, modalities, reconstruction, use_iim, sentiment_convention="has_zero",
+                   num_emotions=7, emotion_order=None):
+    """``(x, y, sample_weight)`` of a context split for :func:`keras_msa.models.cia.build_cia` models."""
+    from keras_msa.models.cia import cia_targets
+
+    x = context_inputs(split, modalities)
+    y, w = cia_targets(split, heads, sentiment_convention=sentiment_convention, num_emotions=num_emotions,
+                       emotion_order=emotion_order)
+    if reconstruction == "outputs" and use_iim and len(modalities) > 1:
+        for a in modalities:
+            for b in modalities:
+                if a != b:
+                    y[f"recon_{a}_{b}"] = split.features[b]
+                    w[f"recon_{a}_{b}"] = split.utterance_mask
+    return x, y, w
+
+
+def loss_dict(heads, modalities, reconstruction, use_iim, sparse_labels=True):
+    """Per-output losses of a CIA model, every one a mean over real utterances."""
+    import keras
+
+    reduction = "mean_with_sample_weight"
+    losses = {}
+    if reconstruction == "outputs" and use_iim and len(modalities) > 1:
+        for a in modalities:
+            for b in modalities:
+                if a != b:
+                    losses[f"recon_{a}_{b}"] = keras.losses.MeanSquaredError(reduction=reduction)
+    if "sentiment" in heads:
+        cls = keras.losses.SparseCategoricalCrossentropy if sparse_labels else keras.losses.CategoricalCrossentropy
+        losses["sentiment"] = cls(reduction=reduction)
+    if "intensity" in heads:
+        losses["intensity"] = keras.losses.MeanSquaredError(reduction=reduction)
+    if "emotions" in heads:
+        losses["emotions"] = keras.losses.BinaryCrossentropy(reduction=reduction)
+    return losses
+
+
+def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_order=None,
+                   sentiment_convention="has_zero"):
+    """Test metrics of a context CIA model, in the paper's units (percent; MAE, r raw).
+
+    * sentiment head: ``Acc2`` (or ``Acc<C>``) and ``F1`` (weighted F1, the
+      lineage's choice; the paper does not state the averaging) from the class
+      head, on real utterances only;
+    * intensity head: ``MAE``, ``r`` on ``3 * prediction`` vs the score,
+      ``Acc5`` / ``Acc7`` by clip-and-round of ``3 * prediction`` (and
+      ``Acc2_intensity``, has-zero);
+    * emotion head: paper thresholds (0.4 F1, 0.18 W-Acc) averaged over the 6
+      emotions (``Emo_F1``, ``Emo_WAcc``, paper arithmetic) and over all 7
+      columns (``*_avg7``, CIM code), per emotion, and the variant with
+      thresholds chosen on the validation split (``*_validsel``).
+    """
+    from keras_msa.models.cia import cia_targets
+
+    test = dataset.test
+    pred = model.predict(context_inputs(test, modalities), verbose=0, batch_size=64)
+    y, _ = cia_targets(test, heads, sentiment_convention=sentiment_convention, num_emotions=num_emotions,
+                       emotion_order=emotion_order)
+    mask = test.utterance_mask
+    out = {}
+    if "sentiment" in heads:
+        rep = metrics.classification_report(pred["sentiment"], y["sentiment"], mask=mask, percent=True)
+        num_classes = pred["sentiment"].shape[-1]
+        out[f"Acc{num_classes}"] = rep["Acc"]
+        if num_classes == 2:
+            out["F1"] = rep["F1_weighted"]
+            out["F1_binary"] = rep["F1_binary"]
+        else:
+            out[f"F1_weighted_{num_classes}class"] = rep["F1_weighted"]
+    if "intensity" in heads:
+        scores = np.asarray(test.labels["sentiment"], "float32")
+        rep = metrics.regression_report(3.0 * pred["intensity"][..., 0], scores, mask=mask,
+                                        acc2_modes=("has_zero", "non_zero"), percent=True)
+        out.update({"MAE": rep["MAE"], "r": rep["Corr"], "Acc2_intensity": rep["Acc2_has0"],
+                    "Acc2_intensity_non0": rep["Acc2_non0"]})
+        for k in ("Acc5", "Acc7"):  # the class head's own Acc5 / Acc7 take precedence
+            out[k if k not in out else f"{k}_intensity"] = rep[k]
+    if "emotions" in heads:
+        valid = None
+        if dataset.valid is not None:
+            vpred = model.predict(context_inputs(dataset.valid, modalities), verbose=0, batch_size=64)
+            vy, _ = cia_targets(dataset.valid, ("emotions",), num_emotions=num_emotions, emotion_order=emotion_order)
+            valid = (vpred["emotions"], vy["emotions"], dataset.valid.utterance_mask)
+        rep = metrics.emotion_report(pred["emotions"], y["emotions"], mask=mask, valid=valid, num_emotions=6,
+                                     percent=True)
+        out["Emo_F1"] = rep["Emo_F1_avg6"]
+        out["Emo_WAcc"] = rep["Emo_WAcc_avg6"]
+        for key, value in rep.items():
+            if key.startswith("Emo_") and key not in ("Emo_F1_avg6", "Emo_WAcc_avg6") and "threshold" not in key:
+                out[key] = value
+        for key in ("Emo_F1_threshold_validsel", "Emo_WAcc_threshold_validsel"):
+            if key in rep:
+                out[key] = rep[key]
+    return out
+
+
+def attention_model(model, build_kwargs):
+    """A copy of a context CIA model that also outputs its attention matrices (Figure 3)."""
+    from keras_msa.models.cia import build_cia
+
+    twin = build_cia(**dict(build_kwargs, return_attention=True))
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def write_attention(model, build_kwargs, split, modalities, num_videos, output_dir):
+    """Save the CAM attention matrices of the first test videos (``cia_attention.npz``; paper Figure 3)."""
+    twin = attention_model(model, build_kwargs)
+    n = int(min(num_videos, len(split)))
+    x = {k: v[:n] for k, v in context_inputs(split, modalities).items()}
+    out = twin.predict(x, verbose=0)
+    arrays = {k: v for k, v in out.items() if k.startswith("attention_")}
+    arrays["lengths"] = split.utterance_mask[:n].sum(-1).astype("int32")
+    arrays["video_ids"] = np.asarray(split.ids[:n]).astype(str)
+    path = os.path.join(output_dir, "cia_attention.npz")
+    np.savez(path, **arrays)
+    return path
+
+
+class KeepLastWeights:
+    """Keras callback factory: write the weights after the last epoch to ``path``.
+
+    Used by the fixed-epoch protocol (bc-LSTM MOSI: no usable validation
+    data): ``evaluate`` reloads these weights, so the test numbers, the saved
+    ``.keras`` model and the SavedModel are those of the last epoch, whatever
+    epoch the runner's best-weights callback preferred.
+    """
+
+    def __new__(cls, path):
+        import keras
+
+        class _Keep(keras.callbacks.Callback):
+            def on_train_end(self, logs=None):
+                self.model.save_weights(path, overwrite=True)
+
+        return _Keep()
