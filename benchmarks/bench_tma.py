@@ -10,8 +10,9 @@ process, on random data of the real shape:
 * inference: ``model.predict`` samples/s (batch ``--predict-batch-size``),
   after one warm-up call;
 
-each with ``jit_compile=False`` and ``jit_compile=True``, and prints the
-jit / no-jit ratios. Numbers depend on the machine and on concurrent load:
+each with ``jit_compile=False`` and ``jit_compile=True`` (both variants of a
+model are timed in alternating rounds; medians over ``--rounds``), and prints
+the jit / no-jit ratios. Numbers depend on the machine and on concurrent load:
 compare the ratios within one run. Example::
 
     python benchmarks/bench_tma.py --preset mmmo --output runs/bench_tma.json
@@ -44,34 +45,54 @@ def _data(model, n, seed):
     return x, y
 
 
-def bench_one(name, preset, jit, batch_size, train_batches, epochs, predict_batch_size, predict_repeats, seed):
+def _prepare(name, preset, jit, batch_size, n, predict_batch_size, seed):
+    """Build, compile and warm up one model (pays graph tracing / XLA compilation)."""
     keras.utils.set_random_seed(seed)
     model = get_model(name, preset, seed=seed)
     loss = (keras.losses.SparseCategoricalCrossentropy(from_logits=True) if model.output.shape[-1] > 1
             else keras.losses.MeanAbsoluteError())
     model.compile(optimizer=keras.optimizers.Adam(1e-3, epsilon=1e-8), loss=loss, jit_compile=jit)
-    n = batch_size * train_batches
     x, y = _data(model, n, seed)
     t0 = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)  # warm-up + compilation
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
     compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False)
-    train_s = time.perf_counter() - t0
-    model.predict(x, batch_size=predict_batch_size, verbose=0)  # warm-up + compilation
-    t0 = time.perf_counter()
-    for _ in range(predict_repeats):
-        model.predict(x, batch_size=predict_batch_size, verbose=0)
-    predict_s = time.perf_counter() - t0
-    return {
-        "model": name,
-        "preset": preset,
-        "jit_compile": jit,
-        "params": int(model.count_params()),
-        "compile_s": compile_s,
-        "train_samples_per_s": n * epochs / train_s,
-        "predict_samples_per_s": n * predict_repeats / predict_s,
-    }
+    model.predict(x, batch_size=predict_batch_size, verbose=0)
+    return model, x, y, compile_s
+
+
+def bench_model(name, preset, jits, batch_size, train_batches, rounds, predict_batch_size, seed):
+    """Time ``rounds`` alternating rounds (one training epoch + one predict pass per setting).
+
+    Alternating the jit / no-jit settings inside each round and taking the
+    median over rounds keeps the ratio robust to load from other processes.
+    """
+    n = batch_size * train_batches
+    prepared = {jit: _prepare(name, preset, jit, batch_size, n, predict_batch_size, seed) for jit in jits}
+    train_times = {jit: [] for jit in jits}
+    predict_times = {jit: [] for jit in jits}
+    for _ in range(rounds):
+        for jit in jits:
+            model, x, y, _ = prepared[jit]
+            t0 = time.perf_counter()
+            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+            train_times[jit].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            model.predict(x, batch_size=predict_batch_size, verbose=0)
+            predict_times[jit].append(time.perf_counter() - t0)
+    rows = []
+    for jit in jits:
+        model, _, _, compile_s = prepared[jit]
+        rows.append({
+            "model": name,
+            "preset": preset,
+            "jit_compile": jit,
+            "params": int(model.count_params()),
+            "compile_s": compile_s,
+            "train_samples_per_s": n / float(np.median(train_times[jit])),
+            "predict_samples_per_s": n / float(np.median(predict_times[jit])),
+            "rounds": rounds,
+        })
+    return rows
 
 
 def main(argv=None):
@@ -80,9 +101,8 @@ def main(argv=None):
     parser.add_argument("--preset", default="mmmo", help="mosi, mmmo or youtube (default mmmo)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--train-batches", type=int, default=10, help="batches per timed epoch")
-    parser.add_argument("--epochs", type=int, default=3, help="timed training epochs")
+    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (median reported)")
     parser.add_argument("--predict-batch-size", type=int, default=256)
-    parser.add_argument("--predict-repeats", type=int, default=5)
     parser.add_argument("--jit", choices=("both", "off", "on"), default="both")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default=None, help="write the results as JSON here")
@@ -95,13 +115,12 @@ def main(argv=None):
     jits = {"both": (False, True), "off": (False,), "on": (True,)}[args.jit]
     rows = []
     for name in models:
-        for jit in jits:
-            row = bench_one(name, args.preset, jit, args.batch_size, args.train_batches, args.epochs,
-                            args.predict_batch_size, args.predict_repeats, args.seed)
+        for row in bench_model(name, args.preset, jits, args.batch_size, args.train_batches, args.rounds,
+                               args.predict_batch_size, args.seed):
             rows.append(row)
-            print(f"{name:12s} jit={str(jit):5s} params={row['params']:>9,}  compile+1st epoch {row['compile_s']:6.1f}s  "
-                  f"train {row['train_samples_per_s']:8.1f} samples/s  predict {row['predict_samples_per_s']:9.1f} "
-                  f"samples/s", flush=True)
+            print(f"{name:12s} jit={str(row['jit_compile']):5s} params={row['params']:>9,}  "
+                  f"compile+1st epoch {row['compile_s']:6.1f}s  train {row['train_samples_per_s']:8.1f} samples/s  "
+                  f"predict {row['predict_samples_per_s']:9.1f} samples/s", flush=True)
 
     print(f"\nTMA family throughput, preset {args.preset}, batch {args.batch_size}, backend "
           f"{keras.backend.backend()}, {os.cpu_count()} CPUs ({platform.processor() or platform.machine()})")

@@ -95,6 +95,16 @@ def make_recipe(dataset_name):
                             help="Weight initialisation: PyTorch defaults (reference parity) or Keras'.")
         parser.add_argument("--synthetic-sizes", default=None,
                             help="train,valid,test sizes of the synthetic data (default: the generator's).")
+        parser.add_argument("--f1-average", choices=("binary", "weighted", "macro"),
+                            default="macro" if dataset_name == "youtube" else "binary",
+                            help="F1 of the 'F1' column: the TMA code uses binary (MOSI, ICT-MMMO) and macro "
+                                 "(YouTube); the MFN paper reports weighted.")
+        if dataset_name == "mosi":
+            parser.add_argument("--acc2-mode", choices=("has_zero", "non_zero"), default="has_zero",
+                                help="Acc2 / F1 on all samples with y >= 0 positive (TMA code) or without the "
+                                     "zero labels (y > 0, later papers).")
+            parser.add_argument("--acc7-clip", action="store_true",
+                                help="Clip predictions to [-3, 3] before rounding for Acc7 (the TMA code does not).")
         parser.add_argument("--heatmap-samples", type=int, default=0,
                             help="With marn_tma / mfn_tma: write the per-step modality weights of this many "
                                  "test samples as tma_modality_weights.png (+ .npy) into --output-dir "
@@ -167,15 +177,20 @@ def make_recipe(dataset_name):
         pred = model.predict(dataset.test.to_inputs(), verbose=0, batch_size=256)
         y = _label(dataset_name, dataset.test)
         if dataset_name == "mosi":
-            r = metrics.regression_report(pred[:, 0], y[:, 0], acc2_modes=("has_zero",), acc7_clip=False,
-                                          percent=True)
-            return {"Acc2": r["Acc2_has0"], "F1": r["F1_binary_has0"], "Acc7": r["Acc7"], "MAE": r["MAE"],
-                    "r": r["Corr"], "F1_weighted": r["F1_has0"]}
+            r = metrics.regression_report(pred[:, 0], y[:, 0], acc2_modes=(args.acc2_mode,),
+                                          acc7_clip=args.acc7_clip, percent=True)
+            s = {"has_zero": "has0", "non_zero": "non0"}[args.acc2_mode]
+            f1_key = {"binary": f"F1_binary_{s}", "weighted": f"F1_{s}"}.get(args.f1_average)
+            if f1_key is None:
+                raise RecipeError("--f1-average macro is not a MOSI convention; use binary or weighted")
+            return {"Acc2": r[f"Acc2_{s}"], "F1": r[f1_key], "Acc7": r["Acc7"], "MAE": r["MAE"], "r": r["Corr"]}
         if dataset_name == "mmmo":
-            r = metrics.mmmo_report(pred[:, 0], y[:, 0], percent=True)
+            r = metrics.mmmo_report(pred[:, 0], y[:, 0], f1_average=args.f1_average, percent=True)
             return {"Acc2": r["Acc2"], "F1": r["F1"], "MAE": r["MAE"], "r": r["Corr"]}
         r = metrics.classification_report(pred, y, percent=True)
-        return {"Acc3": r["Acc"], "F1": r["F1_macro"], "F1_weighted": r["F1_weighted"]}
+        if args.f1_average == "binary":
+            raise RecipeError("--f1-average binary does not apply to the 3 YouTube classes; use macro or weighted")
+        return {"Acc3": r["Acc"], "F1": r[f"F1_{args.f1_average}"]}
 
     def paper_results(args):
         row = PAPER_ROW[args.model]

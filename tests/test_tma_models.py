@@ -392,6 +392,18 @@ def test_weight_import_errors_list_missing_unexpected_and_misshaped_names():
         load_reference_weights(keras.Sequential([keras.layers.Dense(1)], name="other"), sd)
 
 
+def test_reading_pt_files_needs_torch_only_when_called(tmp_path):
+    from keras_msa.models import state_dict_from_torch_file
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="PyTorch"):
+            state_dict_from_torch_file(str(tmp_path / "mfn.pt"))
+    else:  # pragma: no cover - torch is not a dependency
+        pytest.skip("torch installed")
+
+
 def test_reload_keras_file_gives_identical_predictions(tmp_path):
     model = tiny_model("mfn_tma")
     x = random_inputs(TINY["d"], ("text", "audio", "vision"))
@@ -429,3 +441,53 @@ def test_tiny_model_learns_planted_signal(kind):
     mae = float(np.mean(np.abs(model.predict(xt, verbose=0) - yt)))
     baseline = float(np.mean(np.abs(yt - np.median(y))))
     assert mae < 0.6 * baseline, (mae, baseline)
+
+
+# ---------------------------------------------------------------------------
+# Recipes (tiny synthetic run; real-data loading when ../shared is present).
+# ---------------------------------------------------------------------------
+def _recipe(name):
+    import importlib
+    import sys
+
+    recipes = pathlib.Path(__file__).resolve().parents[1] / "recipes"
+    if str(recipes) not in sys.path:
+        sys.path.insert(0, str(recipes))
+    return importlib.import_module(name).RECIPE
+
+
+def test_tma_recipe_runs_end_to_end_on_synthetic_data(tmp_path):
+    from keras_msa.runner import run_recipe
+
+    results = run_recipe(_recipe("tma_mmmo"), argv=[
+        "--model", "mfn_tma", "--epochs", "1", "--synthetic-sizes", "64,32,16", "--no-export", "--verbose", "0",
+        "--heatmap-samples", "2", "--output-dir", str(tmp_path), "--seed", "3",
+    ], exit_on_error=False)
+    assert results["synthetic"] and results["model"] == "mfn_tma"
+    assert set(results["metrics"]) >= {"Acc2", "F1", "MAE", "r"}
+    assert results["paper"] == {"Acc2": 85.0, "F1": 87.8}
+    weights = np.load(tmp_path / "tma_modality_weights.npy")
+    assert weights.shape == (2, 20, 3)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+    assert (tmp_path / "tma_modality_weights.png").stat().st_size > 0
+
+
+def test_tma_recipe_reads_real_mmmo_audio_vision(shared_datasets):
+    import argparse
+
+    recipe = _recipe("tma_mmmo")
+    parser = argparse.ArgumentParser()
+    recipe.add_arguments(parser)
+    args = parser.parse_args(["--modalities", "audio,vision"])
+    args.data_dir, args.seed = str(shared_datasets / "mfn_h5"), 0
+    data = recipe.load_data(args)
+    assert data.modalities == ("audio", "vision")
+    assert [len(data.train), len(data.valid), len(data.test)] == [220, 40, 80]
+    assert data.train.padding == "pre" and data.train.feature_dims == {"audio": 74, "vision": 36}
+    real = data.train.step_mask("audio")
+    assert real[:, -1].all()  # front padding: the last step is the last word
+    assert abs(float(data.train.features["audio"][real].mean())) < 0.05  # standardised on train
+    model = recipe.build_model(data, args)
+    assert model.input["vision"].shape == (None, 20, 36)
+    x, y, _ = recipe.make_arrays(data.test, args)
+    assert y.shape == (80, 1) and 1.0 <= y.min() and y.max() <= 5.0

@@ -16,6 +16,7 @@ from keras_msa.models.tma import build_mfn_tma  # noqa: F401
 from keras_msa.models.tma import build_mfn_window1  # noqa: F401
 from keras_msa.models.tma import modality_weights_model  # noqa: F401
 from keras_msa.models.tma_weights import load_tma_state_dict  # noqa: F401
+from keras_msa.models.tma_weights import state_dict_from_torch_file  # noqa: F401
 
 # --- CIA family (issue 4) ---
 from keras_msa.models.cia import build_cia  # noqa: F401
