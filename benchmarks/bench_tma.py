@@ -70,15 +70,19 @@ def bench_model(name, preset, jits, batch_size, train_batches, rounds, predict_b
     prepared = {jit: _prepare(name, preset, jit, batch_size, n, predict_batch_size, seed) for jit in jits}
     train_times = {jit: [] for jit in jits}
     predict_times = {jit: [] for jit in jits}
+    train_cpu = {jit: [] for jit in jits}
+    predict_cpu = {jit: [] for jit in jits}
     for _ in range(rounds):
         for jit in jits:
             model, x, y, _ = prepared[jit]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
             train_times[jit].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
+            train_cpu[jit].append(time.process_time() - c0)
+            t0, c0 = time.perf_counter(), time.process_time()
             model.predict(x, batch_size=predict_batch_size, verbose=0)
             predict_times[jit].append(time.perf_counter() - t0)
+            predict_cpu[jit].append(time.process_time() - c0)
     rows = []
     for jit in jits:
         model, _, _, compile_s = prepared[jit]
@@ -90,6 +94,9 @@ def bench_model(name, preset, jits, batch_size, train_batches, rounds, predict_b
             "compile_s": compile_s,
             "train_samples_per_s": n / float(np.median(train_times[jit])),
             "predict_samples_per_s": n / float(np.median(predict_times[jit])),
+            # samples per CPU-second of this process: less sensitive to other processes' load
+            "train_samples_per_cpu_s": n / float(np.median(train_cpu[jit])),
+            "predict_samples_per_cpu_s": n / float(np.median(predict_cpu[jit])),
             "rounds": rounds,
         })
     return rows
@@ -120,7 +127,8 @@ def main(argv=None):
             rows.append(row)
             print(f"{name:12s} jit={str(row['jit_compile']):5s} params={row['params']:>9,}  "
                   f"compile+1st epoch {row['compile_s']:6.1f}s  train {row['train_samples_per_s']:8.1f} samples/s  "
-                  f"predict {row['predict_samples_per_s']:9.1f} samples/s", flush=True)
+                  f"predict {row['predict_samples_per_s']:9.1f} samples/s  (per CPU-second: train "
+                  f"{row['train_samples_per_cpu_s']:.1f}, predict {row['predict_samples_per_cpu_s']:.1f})", flush=True)
 
     print(f"\nTMA family throughput, preset {args.preset}, batch {args.batch_size}, backend "
           f"{keras.backend.backend()}, {os.cpu_count()} CPUs ({platform.processor() or platform.machine()})")
@@ -130,14 +138,16 @@ def main(argv=None):
     print("-" * len(header))
     by = {(r["model"], r["jit_compile"]): r for r in rows}
     base = by.get(("mfn_window1", False)) or by.get((models[0], False))
-    for name in models:
-        off, on = by.get((name, False)), by.get((name, True))
-        cells = [f"{name:12s}", f"{(off or on)['params']:>10,}"]
-        for key in ("train_samples_per_s", "predict_samples_per_s"):
-            a = off[key] if off else float("nan")
-            b = on[key] if on else float("nan")
-            cells += [f"{a:9.1f}", f"{b:11.1f}" if key.startswith("train") else f"{b:10.1f}", f"{b / a:6.2f}"]
-        print(" ".join(cells))
+    for unit, suffix in (("wall clock, samples/s", ""), ("samples per CPU-second of this process", "_cpu")):
+        print(f"[{unit}]")
+        for name in models:
+            off, on = by.get((name, False)), by.get((name, True))
+            cells = [f"{name:12s}", f"{(off or on)['params']:>10,}"]
+            for key in (f"train_samples_per{suffix}_s", f"predict_samples_per{suffix}_s"):
+                a = off[key] if off else float("nan")
+                b = on[key] if on else float("nan")
+                cells += [f"{a:9.1f}", f"{b:11.1f}" if key.startswith("train") else f"{b:10.1f}", f"{b / a:6.2f}"]
+            print(" ".join(cells))
     if base is not None:
         print(f"\nrelative to {base['model']} (no jit): " + ", ".join(
             f"{r['model']}{' jit' if r['jit_compile'] else ''} train x{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}"
