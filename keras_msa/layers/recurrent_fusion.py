@@ -73,6 +73,98 @@ class _CoupledRecurrence(keras.layers.Layer):
     def _keep(keep, new, old):
         return new if keep is None else ops.where(keep, new, old)
 
+    def _set_tma_args(self, subspace_dim, projection_hidden_dims, projection_dropouts, attention_hidden_dim,
+                      attention_dropout, tma_input):
+        self.tma_subspace_dim = subspace_dim
+        self.tma_projection_hidden_dims = (
+            list(projection_hidden_dims) if isinstance(projection_hidden_dims, (list, tuple))
+            else projection_hidden_dims
+        )
+        self.tma_projection_dropouts = (
+            list(projection_dropouts) if isinstance(projection_dropouts, (list, tuple))
+            else projection_dropouts
+        )
+        self.tma_attention_hidden_dim = attention_hidden_dim
+        self.tma_attention_dropout = attention_dropout
+        if tma_input not in TMA_INPUTS:
+            raise ValueError(f"`tma_input` must be one of {TMA_INPUTS}. Received: tma_input={tma_input!r}")
+        self.tma_input = tma_input
+
+    def _set_output_args(self, fusion, use_mask, return_modality_weights, init_style, seed):
+        self.use_mask = bool(use_mask)
+        if return_modality_weights and fusion != "tma":
+            raise ValueError(
+                "`return_modality_weights=True` needs fusion='tma' (only the temporal modality attention "
+                f"has modality weights). Received: fusion={fusion!r}"
+            )
+        self.return_modality_weights = bool(return_modality_weights)
+        self.init_style = _check_init_style(init_style)
+        self.seed = seed
+
+    def _make_tma(self):
+        return TemporalModalityAttention(
+            self.hidden_dims,
+            subspace_dim=self.tma_subspace_dim,
+            projection_hidden_dims=self.tma_projection_hidden_dims,
+            attention_hidden_dim=self.tma_attention_hidden_dim,
+            projection_dropouts=self.tma_projection_dropouts,
+            attention_dropout=self.tma_attention_dropout,
+            init_style=self.init_style,
+            seed=_sub_seed(self.seed, 1000),
+            dtype=self.dtype_policy,
+            name="temporal_modality_attention",
+        )
+
+    def _tma_config(self):
+        return {
+            "tma_subspace_dim": self.tma_subspace_dim,
+            "tma_projection_hidden_dims": self.tma_projection_hidden_dims,
+            "tma_projection_dropouts": self.tma_projection_dropouts,
+            "tma_attention_hidden_dim": self.tma_attention_hidden_dim,
+            "tma_attention_dropout": self.tma_attention_dropout,
+            "tma_input": self.tma_input,
+        }
+
+    def _start(self, inputs, mask, shared_dim):
+        """Split and project the inputs; zero ``h``, ``c`` and the shared state."""
+        parts, steps = self._split(inputs)
+        step_mask = self._step_mask(mask)
+        projected = [cell.project_inputs(x) for cell, x in zip(self._cells, parts)]
+        batch = ops.shape(inputs)[0]
+        dtype = self.compute_dtype
+        hs = [ops.zeros((batch, h), dtype=dtype) for h in self.hidden_dims]
+        cs = [ops.zeros((batch, h), dtype=dtype) for h in self.hidden_dims]
+        shared = ops.zeros((batch, shared_dim), dtype=dtype)
+        return projected, steps, step_mask, hs, cs, shared
+
+    def _step_cells(self, projected, t, hs, cs, *extra):
+        new_hs, new_cs = [], []
+        for m, cell in enumerate(self._cells):
+            h, (_, c) = cell.step(projected[m][:, t, :], [hs[m], cs[m]], *extra)
+            new_hs.append(h)
+            new_cs.append(c)
+        return new_hs, new_cs
+
+    def _attend_tma(self, states, keep, weights, training):
+        """TMA fusion of one step; records the (masked) modality weights if requested."""
+        fused, alpha = self._fusion_layer(states, training=training, return_modality_weights=True)
+        if self.return_modality_weights:
+            weights.append(self._keep(keep, alpha, ops.zeros_like(alpha)))
+        return fused
+
+    def _finish(self, hs, shared, weights):
+        output = ops.concatenate(hs + [shared], axis=-1)
+        if self.return_modality_weights:
+            return output, ops.stack(weights, axis=1)
+        return output
+
+    def compute_output_spec(self, inputs, mask=None, training=None):
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        out = keras.KerasTensor((batch, self.output_dim), dtype=self.compute_dtype)
+        if self.return_modality_weights:
+            return out, keras.KerasTensor((batch, steps, len(self.input_dims)), dtype=self.compute_dtype)
+        return out
+
     def compute_mask(self, inputs, mask=None):
         if self.return_modality_weights:
             return [None, None]
@@ -188,29 +280,9 @@ class MARNRecurrence(_CoupledRecurrence):
         self.mab_map_hidden_dim = mab_map_hidden_dim
         self.mab_map_dropout = mab_map_dropout
         self.mab_softmax = mab_softmax
-        self.tma_subspace_dim = tma_subspace_dim
-        self.tma_projection_hidden_dims = (
-            list(tma_projection_hidden_dims) if isinstance(tma_projection_hidden_dims, (list, tuple))
-            else tma_projection_hidden_dims
-        )
-        self.tma_projection_dropouts = (
-            list(tma_projection_dropouts) if isinstance(tma_projection_dropouts, (list, tuple))
-            else tma_projection_dropouts
-        )
-        self.tma_attention_hidden_dim = tma_attention_hidden_dim
-        self.tma_attention_dropout = tma_attention_dropout
-        if tma_input not in TMA_INPUTS:
-            raise ValueError(f"`tma_input` must be one of {TMA_INPUTS}. Received: tma_input={tma_input!r}")
-        self.tma_input = tma_input
-        self.use_mask = bool(use_mask)
-        if return_modality_weights and fusion != "tma":
-            raise ValueError(
-                "`return_modality_weights=True` needs fusion='tma' (only the temporal modality attention "
-                f"has modality weights). Received: fusion={fusion!r}"
-            )
-        self.return_modality_weights = bool(return_modality_weights)
-        self.init_style = _check_init_style(init_style)
-        self.seed = seed
+        self._set_tma_args(tma_subspace_dim, tma_projection_hidden_dims, tma_projection_dropouts,
+                           tma_attention_hidden_dim, tma_attention_dropout, tma_input)
+        self._set_output_args(fusion, use_mask, return_modality_weights, init_style, seed)
 
         total = sum(self.hidden_dims)
         if fusion == "mab":
@@ -231,18 +303,7 @@ class MARNRecurrence(_CoupledRecurrence):
             )
             self._hybrid_dim = total
         else:
-            self._fusion_layer = TemporalModalityAttention(
-                self.hidden_dims,
-                subspace_dim=tma_subspace_dim,
-                projection_hidden_dims=self.tma_projection_hidden_dims,
-                attention_hidden_dim=tma_attention_hidden_dim,
-                projection_dropouts=self.tma_projection_dropouts,
-                attention_dropout=tma_attention_dropout,
-                init_style=self.init_style,
-                seed=_sub_seed(seed, 1000),
-                dtype=self.dtype_policy,
-                name="temporal_modality_attention",
-            )
+            self._fusion_layer = self._make_tma()
             self._hybrid_dim = _check_positive_int("tma_subspace_dim", tma_subspace_dim)
         self._cells = [
             LSTHMCell(
@@ -269,44 +330,21 @@ class MARNRecurrence(_CoupledRecurrence):
         self.built = True
 
     def call(self, inputs, mask=None, training=None):
-        parts, steps = self._split(inputs)
-        step_mask = self._step_mask(mask)
-        projected = [cell.project_inputs(x) for cell, x in zip(self._cells, parts)]
-        batch = ops.shape(inputs)[0]
-        dtype = self.compute_dtype
-        hs = [ops.zeros((batch, h), dtype=dtype) for h in self.hidden_dims]
-        cs = [ops.zeros((batch, h), dtype=dtype) for h in self.hidden_dims]
-        z = ops.zeros((batch, self._hybrid_dim), dtype=dtype)
+        projected, steps, step_mask, hs, cs, z = self._start(inputs, mask, self._hybrid_dim)
         weights = []
         for t in range(steps):
             keep = None if step_mask is None else step_mask[:, t: t + 1]
-            new_hs, new_cs = [], []
-            for m, cell in enumerate(self._cells):
-                h, (_, c) = cell.step(projected[m][:, t, :], [hs[m], cs[m]], z)
-                new_hs.append(h)
-                new_cs.append(c)
+            new_hs, new_cs = self._step_cells(projected, t, hs, cs, z)
             source = new_cs if self.tma_input == "cell" or self.fusion == "mab" else new_hs
             states = ops.concatenate(source, axis=-1)
             if self.fusion == "tma":
-                new_z, alpha = self._fusion_layer(states, training=training, return_modality_weights=True)
-                if self.return_modality_weights:
-                    weights.append(self._keep(keep, alpha, ops.zeros_like(alpha)))
+                new_z = self._attend_tma(states, keep, weights, training)
             else:
                 new_z = self._fusion_layer(states, training=training)
             hs = [self._keep(keep, n, o) for n, o in zip(new_hs, hs)]
             cs = [self._keep(keep, n, o) for n, o in zip(new_cs, cs)]
             z = self._keep(keep, new_z, z)
-        output = ops.concatenate(hs + [z], axis=-1)
-        if self.return_modality_weights:
-            return output, ops.stack(weights, axis=1)
-        return output
-
-    def compute_output_spec(self, inputs, mask=None, training=None):
-        batch, steps = inputs.shape[0], inputs.shape[1]
-        out = keras.KerasTensor((batch, self.output_dim), dtype=self.compute_dtype)
-        if self.return_modality_weights:
-            return out, keras.KerasTensor((batch, steps, len(self.input_dims)), dtype=self.compute_dtype)
-        return out
+        return self._finish(hs, z, weights)
 
     def get_config(self):
         config = super().get_config()
@@ -320,12 +358,7 @@ class MARNRecurrence(_CoupledRecurrence):
                 "mab_map_hidden_dim": self.mab_map_hidden_dim,
                 "mab_map_dropout": self.mab_map_dropout,
                 "mab_softmax": self.mab_softmax,
-                "tma_subspace_dim": self.tma_subspace_dim,
-                "tma_projection_hidden_dims": self.tma_projection_hidden_dims,
-                "tma_projection_dropouts": self.tma_projection_dropouts,
-                "tma_attention_hidden_dim": self.tma_attention_hidden_dim,
-                "tma_attention_dropout": self.tma_attention_dropout,
-                "tma_input": self.tma_input,
+                **self._tma_config(),
                 "use_mask": self.use_mask,
                 "return_modality_weights": self.return_modality_weights,
                 "init_style": self.init_style,
@@ -453,20 +486,8 @@ class MFNRecurrence(_CoupledRecurrence):
         self.dman_window = int(dman_window)
         self.dman_hidden_dim = dman_hidden_dim
         self.dman_dropout = dman_dropout
-        self.tma_subspace_dim = tma_subspace_dim
-        self.tma_projection_hidden_dims = (
-            list(tma_projection_hidden_dims) if isinstance(tma_projection_hidden_dims, (list, tuple))
-            else tma_projection_hidden_dims
-        )
-        self.tma_projection_dropouts = (
-            list(tma_projection_dropouts) if isinstance(tma_projection_dropouts, (list, tuple))
-            else tma_projection_dropouts
-        )
-        self.tma_attention_hidden_dim = tma_attention_hidden_dim
-        self.tma_attention_dropout = tma_attention_dropout
-        if tma_input not in TMA_INPUTS:
-            raise ValueError(f"`tma_input` must be one of {TMA_INPUTS}. Received: tma_input={tma_input!r}")
-        self.tma_input = tma_input
+        self._set_tma_args(tma_subspace_dim, tma_projection_hidden_dims, tma_projection_dropouts,
+                           tma_attention_hidden_dim, tma_attention_dropout, tma_input)
         self.proposal_hidden_dim = proposal_hidden_dim
         self.proposal_dropout = proposal_dropout
         self.retain_hidden_dim = retain_hidden_dim
@@ -474,15 +495,7 @@ class MFNRecurrence(_CoupledRecurrence):
         self.update_hidden_dim = update_hidden_dim
         self.update_dropout = update_dropout
         self.lstm_recurrent_bias = bool(lstm_recurrent_bias)
-        self.use_mask = bool(use_mask)
-        if return_modality_weights and fusion != "tma":
-            raise ValueError(
-                "`return_modality_weights=True` needs fusion='tma' (only the temporal modality attention "
-                f"has modality weights). Received: fusion={fusion!r}"
-            )
-        self.return_modality_weights = bool(return_modality_weights)
-        self.init_style = _check_init_style(init_style)
-        self.seed = seed
+        self._set_output_args(fusion, use_mask, return_modality_weights, init_style, seed)
 
         total = sum(self.hidden_dims)
         self._cells = [
@@ -508,18 +521,7 @@ class MFNRecurrence(_CoupledRecurrence):
             )
             self._fusion_dim = self.dman_window * total
         else:
-            self._fusion_layer = TemporalModalityAttention(
-                self.hidden_dims,
-                subspace_dim=tma_subspace_dim,
-                projection_hidden_dims=self.tma_projection_hidden_dims,
-                attention_hidden_dim=tma_attention_hidden_dim,
-                projection_dropouts=self.tma_projection_dropouts,
-                attention_dropout=tma_attention_dropout,
-                init_style=self.init_style,
-                seed=_sub_seed(seed, 1000),
-                dtype=self.dtype_policy,
-                name="temporal_modality_attention",
-            )
+            self._fusion_layer = self._make_tma()
             self._fusion_dim = _check_positive_int("tma_subspace_dim", tma_subspace_dim)
         self._memory = MultiViewGatedMemory(
             self.memory_dim,
@@ -549,46 +551,23 @@ class MFNRecurrence(_CoupledRecurrence):
         self.built = True
 
     def call(self, inputs, mask=None, training=None):
-        parts, steps = self._split(inputs)
-        step_mask = self._step_mask(mask)
-        projected = [cell.project_inputs(x) for cell, x in zip(self._cells, parts)]
-        batch = ops.shape(inputs)[0]
-        dtype = self.compute_dtype
-        hs = [ops.zeros((batch, h), dtype=dtype) for h in self.hidden_dims]
-        cs = [ops.zeros((batch, h), dtype=dtype) for h in self.hidden_dims]
-        memory = ops.zeros((batch, self.memory_dim), dtype=dtype)
+        projected, steps, step_mask, hs, cs, memory = self._start(inputs, mask, self.memory_dim)
         weights = []
         for t in range(steps):
             keep = None if step_mask is None else step_mask[:, t: t + 1]
-            new_hs, new_cs = [], []
-            for m, cell in enumerate(self._cells):
-                h, (_, c) = cell.step(projected[m][:, t, :], [hs[m], cs[m]])
-                new_hs.append(h)
-                new_cs.append(c)
+            new_hs, new_cs = self._step_cells(projected, t, hs, cs)
             c_new = ops.concatenate(new_cs, axis=-1)
             if self.fusion == "dman":
                 previous = ops.concatenate(cs, axis=-1) if self.dman_window == 2 else None
                 attended = self._fusion_layer(c_new, previous=previous, training=training)
             else:
                 states = c_new if self.tma_input == "cell" else ops.concatenate(new_hs, axis=-1)
-                attended, alpha = self._fusion_layer(states, training=training, return_modality_weights=True)
-                if self.return_modality_weights:
-                    weights.append(self._keep(keep, alpha, ops.zeros_like(alpha)))
+                attended = self._attend_tma(states, keep, weights, training)
             new_memory = self._memory(attended, memory, training=training)
             hs = [self._keep(keep, n, o) for n, o in zip(new_hs, hs)]
             cs = [self._keep(keep, n, o) for n, o in zip(new_cs, cs)]
             memory = self._keep(keep, new_memory, memory)
-        output = ops.concatenate(hs + [memory], axis=-1)
-        if self.return_modality_weights:
-            return output, ops.stack(weights, axis=1)
-        return output
-
-    def compute_output_spec(self, inputs, mask=None, training=None):
-        batch, steps = inputs.shape[0], inputs.shape[1]
-        out = keras.KerasTensor((batch, self.output_dim), dtype=self.compute_dtype)
-        if self.return_modality_weights:
-            return out, keras.KerasTensor((batch, steps, len(self.input_dims)), dtype=self.compute_dtype)
-        return out
+        return self._finish(hs, memory, weights)
 
     def get_config(self):
         config = super().get_config()
@@ -601,12 +580,7 @@ class MFNRecurrence(_CoupledRecurrence):
                 "dman_window": self.dman_window,
                 "dman_hidden_dim": self.dman_hidden_dim,
                 "dman_dropout": self.dman_dropout,
-                "tma_subspace_dim": self.tma_subspace_dim,
-                "tma_projection_hidden_dims": self.tma_projection_hidden_dims,
-                "tma_projection_dropouts": self.tma_projection_dropouts,
-                "tma_attention_hidden_dim": self.tma_attention_hidden_dim,
-                "tma_attention_dropout": self.tma_attention_dropout,
-                "tma_input": self.tma_input,
+                **self._tma_config(),
                 "proposal_hidden_dim": self.proposal_hidden_dim,
                 "proposal_dropout": self.proposal_dropout,
                 "retain_hidden_dim": self.retain_hidden_dim,
