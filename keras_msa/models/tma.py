@@ -72,6 +72,39 @@ def _per_modality(name, value, modalities, allow_scalar=False):
     raise ValueError(f"`{name}` must be a dict or list with one entry per modality. Received: {name}={value!r}")
 
 
+def _int_dims(name, value, modalities):
+    return [int(v) for v in _per_modality(name, value, modalities)]
+
+
+def _tma_kwargs(modalities, subspace_dim, projection_hidden_dims, projection_dropouts, attention_hidden_dim,
+                attention_dropout, tma_input):
+    """The ``tma_*`` arguments of :class:`MARNRecurrence` / :class:`MFNRecurrence`."""
+    return dict(
+        tma_subspace_dim=subspace_dim,
+        tma_projection_hidden_dims=_per_modality(
+            "projection_hidden_dims", projection_hidden_dims, modalities, allow_scalar=True),
+        tma_projection_dropouts=_per_modality(
+            "projection_dropouts", projection_dropouts, modalities, allow_scalar=True),
+        tma_attention_hidden_dim=attention_hidden_dim,
+        tma_attention_dropout=attention_dropout,
+        tma_input=tma_input,
+    )
+
+
+def _memory_kwargs(proposal_hidden_dim, proposal_dropout, retain_hidden_dim, retain_dropout, update_hidden_dim,
+                   update_dropout, lstm_recurrent_bias):
+    """The gated-memory and LSTM arguments of :class:`MFNRecurrence`."""
+    return dict(
+        proposal_hidden_dim=proposal_hidden_dim,
+        proposal_dropout=proposal_dropout,
+        retain_hidden_dim=retain_hidden_dim,
+        retain_dropout=retain_dropout,
+        update_hidden_dim=update_hidden_dim,
+        update_dropout=update_dropout,
+        lstm_recurrent_bias=lstm_recurrent_bias,
+    )
+
+
 def _assemble(name, modalities, input_dims, num_steps, recurrence, output_hidden_dim, output_dim,
               output_dropout, use_mask, init_style, seed):
     if num_steps is None or int(num_steps) <= 0:
@@ -142,13 +175,13 @@ def build_marn(
         Functional ``keras.Model``.
     """
     modalities = _resolve_modalities(modalities)
-    d = [int(v) for v in _per_modality("input_dims", input_dims, modalities)]
+    d = _int_dims("input_dims", input_dims, modalities)
     recurrence = MARNRecurrence(
         d,
-        [int(v) for v in _per_modality("hidden_dims", hidden_dims, modalities)],
+        _int_dims("hidden_dims", hidden_dims, modalities),
         fusion="mab",
         mab_num_attentions=num_attentions,
-        mab_reduce_dims=[int(v) for v in _per_modality("reduce_dims", reduce_dims, modalities)],
+        mab_reduce_dims=_int_dims("reduce_dims", reduce_dims, modalities),
         mab_map_hidden_dim=map_hidden_dim,
         mab_map_dropout=map_dropout,
         mab_softmax=mab_softmax,
@@ -200,19 +233,13 @@ def build_marn_tma(
         the per-step modality weights (paper Figure 2).
     """
     modalities = _resolve_modalities(modalities)
-    d = [int(v) for v in _per_modality("input_dims", input_dims, modalities)]
+    d = _int_dims("input_dims", input_dims, modalities)
     recurrence = MARNRecurrence(
         d,
-        [int(v) for v in _per_modality("hidden_dims", hidden_dims, modalities)],
+        _int_dims("hidden_dims", hidden_dims, modalities),
         fusion="tma",
-        tma_subspace_dim=subspace_dim,
-        tma_projection_hidden_dims=_per_modality(
-            "projection_hidden_dims", projection_hidden_dims, modalities, allow_scalar=True),
-        tma_projection_dropouts=_per_modality(
-            "projection_dropouts", projection_dropouts, modalities, allow_scalar=True),
-        tma_attention_hidden_dim=attention_hidden_dim,
-        tma_attention_dropout=attention_dropout,
-        tma_input=tma_input,
+        **_tma_kwargs(modalities, subspace_dim, projection_hidden_dims, projection_dropouts, attention_hidden_dim,
+                      attention_dropout, tma_input),
         use_mask=use_mask,
         return_modality_weights=True,
         init_style=init_style,
@@ -271,22 +298,17 @@ def build_mfn(
         Functional ``keras.Model``.
     """
     modalities = _resolve_modalities(modalities)
-    d = [int(v) for v in _per_modality("input_dims", input_dims, modalities)]
+    d = _int_dims("input_dims", input_dims, modalities)
     recurrence = MFNRecurrence(
         d,
-        [int(v) for v in _per_modality("hidden_dims", hidden_dims, modalities)],
+        _int_dims("hidden_dims", hidden_dims, modalities),
         memory_dim=memory_dim,
         fusion="dman",
         dman_window=window,
         dman_hidden_dim=attention_hidden_dim,
         dman_dropout=attention_dropout,
-        proposal_hidden_dim=proposal_hidden_dim,
-        proposal_dropout=proposal_dropout,
-        retain_hidden_dim=retain_hidden_dim,
-        retain_dropout=retain_dropout,
-        update_hidden_dim=update_hidden_dim,
-        update_dropout=update_dropout,
-        lstm_recurrent_bias=lstm_recurrent_bias,
+        **_memory_kwargs(proposal_hidden_dim, proposal_dropout, retain_hidden_dim, retain_dropout,
+                         update_hidden_dim, update_dropout, lstm_recurrent_bias),
         use_mask=use_mask,
         init_style=init_style,
         seed=seed,
@@ -348,27 +370,16 @@ def build_mfn_tma(
         the per-step modality weights.
     """
     modalities = _resolve_modalities(modalities)
-    d = [int(v) for v in _per_modality("input_dims", input_dims, modalities)]
+    d = _int_dims("input_dims", input_dims, modalities)
     recurrence = MFNRecurrence(
         d,
-        [int(v) for v in _per_modality("hidden_dims", hidden_dims, modalities)],
+        _int_dims("hidden_dims", hidden_dims, modalities),
         memory_dim=memory_dim,
         fusion="tma",
-        tma_subspace_dim=subspace_dim,
-        tma_projection_hidden_dims=_per_modality(
-            "projection_hidden_dims", projection_hidden_dims, modalities, allow_scalar=True),
-        tma_projection_dropouts=_per_modality(
-            "projection_dropouts", projection_dropouts, modalities, allow_scalar=True),
-        tma_attention_hidden_dim=attention_hidden_dim,
-        tma_attention_dropout=attention_dropout,
-        tma_input=tma_input,
-        proposal_hidden_dim=proposal_hidden_dim,
-        proposal_dropout=proposal_dropout,
-        retain_hidden_dim=retain_hidden_dim,
-        retain_dropout=retain_dropout,
-        update_hidden_dim=update_hidden_dim,
-        update_dropout=update_dropout,
-        lstm_recurrent_bias=lstm_recurrent_bias,
+        **_tma_kwargs(modalities, subspace_dim, projection_hidden_dims, projection_dropouts, attention_hidden_dim,
+                      attention_dropout, tma_input),
+        **_memory_kwargs(proposal_hidden_dim, proposal_dropout, retain_hidden_dim, retain_dropout,
+                         update_hidden_dim, update_dropout, lstm_recurrent_bias),
         use_mask=use_mask,
         return_modality_weights=True,
         init_style=init_style,
@@ -414,74 +425,56 @@ def _lav(l, a, v):
     return {"text": l, "audio": a, "vision": v}
 
 
-def _mfn_preset(dims, hidden, memory, att, nn_p, gamma1, gamma2, out, output_dim):
+def _preset(dims, hidden, out, output_dim, **middle):
+    """Input / hidden sizes, the model-specific entries, then the output MLP."""
     return {
         "input_dims": dict(dims),
         "hidden_dims": dict(hidden),
-        "memory_dim": memory,
-        "attention_hidden_dim": att[0],
-        "attention_dropout": att[1],
+        **middle,
+        "output_hidden_dim": out[0],
+        "output_dropout": out[1],
+        "output_dim": output_dim,
+    }
+
+
+def _tma_entries(subspace, d_p, d_l, d_a, d_v):
+    return {
+        "subspace_dim": subspace,
+        "attention_hidden_dim": d_p[0],
+        "attention_dropout": d_p[1],
+        "projection_hidden_dims": _lav(d_l[0], d_a[0], d_v[0]),
+        "projection_dropouts": _lav(d_l[1], d_a[1], d_v[1]),
+    }
+
+
+def _memory_entries(nn_p, gamma1, gamma2):
+    return {
         "proposal_hidden_dim": nn_p[0],
         "proposal_dropout": nn_p[1],
         "retain_hidden_dim": gamma1[0],
         "retain_dropout": gamma1[1],
         "update_hidden_dim": gamma2[0],
         "update_dropout": gamma2[1],
-        "output_hidden_dim": out[0],
-        "output_dropout": out[1],
-        "output_dim": output_dim,
     }
+
+
+def _mfn_preset(dims, hidden, memory, att, nn_p, gamma1, gamma2, out, output_dim):
+    return _preset(dims, hidden, out, output_dim, memory_dim=memory, attention_hidden_dim=att[0],
+                   attention_dropout=att[1], **_memory_entries(nn_p, gamma1, gamma2))
 
 
 def _mfn_tma_preset(dims, hidden, memory, subspace, d_p, d_l, d_a, d_v, nn_p, gamma1, gamma2, out, output_dim):
-    return {
-        "input_dims": dict(dims),
-        "hidden_dims": dict(hidden),
-        "memory_dim": memory,
-        "subspace_dim": subspace,
-        "attention_hidden_dim": d_p[0],
-        "attention_dropout": d_p[1],
-        "projection_hidden_dims": _lav(d_l[0], d_a[0], d_v[0]),
-        "projection_dropouts": _lav(d_l[1], d_a[1], d_v[1]),
-        "proposal_hidden_dim": nn_p[0],
-        "proposal_dropout": nn_p[1],
-        "retain_hidden_dim": gamma1[0],
-        "retain_dropout": gamma1[1],
-        "update_hidden_dim": gamma2[0],
-        "update_dropout": gamma2[1],
-        "output_hidden_dim": out[0],
-        "output_dropout": out[1],
-        "output_dim": output_dim,
-    }
+    return _preset(dims, hidden, out, output_dim, memory_dim=memory, **_tma_entries(subspace, d_p, d_l, d_a, d_v),
+                   **_memory_entries(nn_p, gamma1, gamma2))
 
 
 def _marn_preset(dims, hidden, k, reduce, g, out, output_dim):
-    return {
-        "input_dims": dict(dims),
-        "hidden_dims": dict(hidden),
-        "num_attentions": k,
-        "reduce_dims": _lav(*reduce),
-        "map_hidden_dim": g[0],
-        "map_dropout": g[1],
-        "output_hidden_dim": out[0],
-        "output_dropout": out[1],
-        "output_dim": output_dim,
-    }
+    return _preset(dims, hidden, out, output_dim, num_attentions=k, reduce_dims=_lav(*reduce), map_hidden_dim=g[0],
+                   map_dropout=g[1])
 
 
 def _marn_tma_preset(dims, hidden, subspace, d_p, d_l, d_a, d_v, out, output_dim):
-    return {
-        "input_dims": dict(dims),
-        "hidden_dims": dict(hidden),
-        "subspace_dim": subspace,
-        "attention_hidden_dim": d_p[0],
-        "attention_dropout": d_p[1],
-        "projection_hidden_dims": _lav(d_l[0], d_a[0], d_v[0]),
-        "projection_dropouts": _lav(d_l[1], d_a[1], d_v[1]),
-        "output_hidden_dim": out[0],
-        "output_dropout": out[1],
-        "output_dim": output_dim,
-    }
+    return _preset(dims, hidden, out, output_dim, **_tma_entries(subspace, d_p, d_l, d_a, d_v))
 
 
 def _with_dims(preset, dims):
