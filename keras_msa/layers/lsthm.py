@@ -7,6 +7,7 @@ from keras_msa.layers.initializers import dense_initializers
 from keras_msa.layers.memory_fusion import _check_init_style
 from keras_msa.layers.memory_fusion import _check_positive_int
 from keras_msa.layers.memory_fusion import _sub_seed
+from keras_msa.layers.memory_fusion import _zero_states
 
 
 @keras.saving.register_keras_serializable(package="keras_msa")
@@ -125,10 +126,7 @@ class LSTHMCell(keras.layers.Layer):
         return self.step(self.project_inputs(x), states, z)
 
     def get_initial_state(self, batch_size=None):
-        return [
-            ops.zeros((batch_size, self.units), dtype=self.compute_dtype),
-            ops.zeros((batch_size, self.units), dtype=self.compute_dtype),
-        ]
+        return _zero_states(self, batch_size)
 
     def get_config(self):
         config = super().get_config()

@@ -51,6 +51,11 @@ def _check_rate(name, value):
     return value
 
 
+def _zero_states(cell, batch_size):
+    """Zero ``[h, c]`` states of an LSTM-like cell with ``cell.units`` (for ``keras.layers.RNN``)."""
+    return [ops.zeros((batch_size, cell.units), dtype=cell.compute_dtype) for _ in range(2)]
+
+
 def _dense(units, fan_in, init_style, seed, name, dtype, activation=None):
     kernel_init, bias_init = dense_initializers(fan_in, init_style=init_style, seed=seed)
     return keras.layers.Dense(
@@ -260,10 +265,7 @@ class TorchLSTMCell(keras.layers.Layer):
         return self.step(self.project_inputs(inputs), states)
 
     def get_initial_state(self, batch_size=None):
-        return [
-            ops.zeros((batch_size, self.units), dtype=self.compute_dtype),
-            ops.zeros((batch_size, self.units), dtype=self.compute_dtype),
-        ]
+        return _zero_states(self, batch_size)
 
     def get_config(self):
         config = super().get_config()
