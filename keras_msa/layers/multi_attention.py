@@ -24,6 +24,25 @@ def _check_int_list(name, values, length=None):
     return values
 
 
+def _check_total_dim(layer, input_shape):
+    """The last input dimension must be ``sum(layer.input_dims)``."""
+    total = sum(layer.input_dims)
+    if input_shape[-1] != total:
+        raise ValueError(
+            f"{layer.name}: the last input dimension must equal sum(input_dims)={total} "
+            f"(input_dims={layer.input_dims}). Received: input_shape={input_shape}"
+        )
+
+
+def _split_blocks(x, sizes):
+    """Consecutive slices of ``x``'s last axis with the given sizes."""
+    blocks, offset = [], 0
+    for size in sizes:
+        blocks.append(x[..., offset: offset + size])
+        offset += size
+    return blocks
+
+
 @keras.saving.register_keras_serializable(package="keras_msa")
 class MultiAttentionBlock(keras.layers.Layer):
     """MARN's Multi-attention Block: K attentions over the concatenated states.
@@ -127,11 +146,7 @@ class MultiAttentionBlock(keras.layers.Layer):
         )
 
     def build(self, input_shape):
-        if input_shape[-1] != self._total_dim:
-            raise ValueError(
-                f"{self.name}: the last input dimension must equal sum(input_dims)={self._total_dim} "
-                f"(input_dims={self.input_dims}). Received: input_shape={input_shape}"
-            )
+        _check_total_dim(self, input_shape)
         k = self.num_attentions
         self._attention.build((None, self._total_dim))
         for dense, h in zip(self._reduce, self.input_dims):
@@ -147,12 +162,10 @@ class MultiAttentionBlock(keras.layers.Layer):
         else:
             scores = ops.reshape(ops.softmax(logits, axis=-1), (-1, k, total))
         attended = scores * ops.expand_dims(inputs, 1)
-        reduced = []
-        offset = 0
-        for dense, h in zip(self._reduce, self.input_dims):
-            block = ops.reshape(attended[:, :, offset: offset + h], (-1, k * h))
-            reduced.append(dense(block))
-            offset += h
+        reduced = [
+            dense(ops.reshape(block, (-1, k * h)))
+            for dense, h, block in zip(self._reduce, self.input_dims, _split_blocks(attended, self.input_dims))
+        ]
         z = self._map(ops.concatenate(reduced, axis=-1), training=training)
         if return_attention_scores:
             return z, scores

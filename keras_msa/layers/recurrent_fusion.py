@@ -22,6 +22,8 @@ from keras_msa.layers.memory_fusion import _check_positive_int
 from keras_msa.layers.memory_fusion import _sub_seed
 from keras_msa.layers.multi_attention import MultiAttentionBlock
 from keras_msa.layers.multi_attention import _check_int_list
+from keras_msa.layers.multi_attention import _check_total_dim
+from keras_msa.layers.multi_attention import _split_blocks
 from keras_msa.layers.temporal_modality_attention import TemporalModalityAttention
 
 TMA_INPUTS = ("cell", "hidden")
@@ -41,11 +43,7 @@ class _CoupledRecurrence(keras.layers.Layer):
                 f"{self.name}: the number of steps must be static (the recurrence is unrolled over it); "
                 f"give the input a fixed length, e.g. keras.Input((20, d)). Received: input_shape={input_shape}"
             )
-        if input_shape[-1] != sum(self.input_dims):
-            raise ValueError(
-                f"{self.name}: the last input dimension must equal sum(input_dims)={sum(self.input_dims)} "
-                f"(input_dims={self.input_dims}). Received: input_shape={input_shape}"
-            )
+        _check_total_dim(self, input_shape)
 
     def _split(self, inputs):
         steps = inputs.shape[1]
@@ -54,11 +52,7 @@ class _CoupledRecurrence(keras.layers.Layer):
                 f"{self.name}: the number of steps must be static (the recurrence is unrolled over it). "
                 f"Received: inputs.shape={inputs.shape}"
             )
-        parts, offset = [], 0
-        for dim in self.input_dims:
-            parts.append(inputs[:, :, offset: offset + dim])
-            offset += dim
-        return parts, int(steps)
+        return _split_blocks(inputs, self.input_dims), int(steps)
 
     def _step_mask(self, mask):
         if not self.use_mask or mask is None:

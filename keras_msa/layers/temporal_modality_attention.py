@@ -9,6 +9,8 @@ from keras_msa.layers.memory_fusion import _check_positive_int
 from keras_msa.layers.memory_fusion import _check_rate
 from keras_msa.layers.memory_fusion import _sub_seed
 from keras_msa.layers.multi_attention import _check_int_list
+from keras_msa.layers.multi_attention import _check_total_dim
+from keras_msa.layers.multi_attention import _split_blocks
 
 
 def _per_modality(name, value, count, check):
@@ -119,24 +121,17 @@ class TemporalModalityAttention(keras.layers.Layer):
         )
 
     def build(self, input_shape):
-        total = sum(self.input_dims)
-        if input_shape[-1] != total:
-            raise ValueError(
-                f"{self.name}: the last input dimension must equal sum(input_dims)={total} "
-                f"(input_dims={self.input_dims}). Received: input_shape={input_shape}"
-            )
+        _check_total_dim(self, input_shape)
         for layer, dim in zip(self._projections, self.input_dims):
             layer.build((None, dim))
-        self._modality_attention.build((None, total))
+        self._modality_attention.build((None, sum(self.input_dims)))
         self.built = True
 
     def call(self, inputs, training=None, return_modality_weights=False):
-        projected = []
-        offset = 0
-        for layer, dim in zip(self._projections, self.input_dims):
-            projected.append(layer(inputs[:, offset: offset + dim], training=training))
-            offset += dim
-        projected = ops.stack(projected, axis=1)  # (N, M, S)
+        blocks = _split_blocks(inputs, self.input_dims)
+        projected = ops.stack(
+            [layer(block, training=training) for layer, block in zip(self._projections, blocks)], axis=1
+        )  # (N, M, S)
         weights = ops.softmax(self._modality_attention(inputs, training=training), axis=-1)  # (N, M)
         z = ops.einsum("nm,nms->ns", weights, projected)
         if return_modality_weights:
