@@ -36,13 +36,17 @@ class _Target:
         self.convert = convert
 
 
-def _linear(prefix, dense):
-    kernel, bias = dense.kernel, dense.bias
+def _kernel_bias(prefix, kernel, bias):
+    """A ``Linear`` ``{prefix}.weight`` (transposed) / ``{prefix}.bias`` into ``kernel`` / ``bias``."""
     n_in, n_out = kernel.shape
     return [
         _Target(kernel, [f"{prefix}.weight"], [(n_out, n_in)], lambda arrays: arrays[0].T),
         _Target(bias, [f"{prefix}.bias"], [(n_out,)], lambda arrays: arrays[0]),
     ]
+
+
+def _linear(prefix, dense):
+    return _kernel_bias(prefix, dense.kernel, dense.bias)
 
 
 def _mlp(mlp, first, second):
@@ -82,13 +86,8 @@ def _lstm(prefix, cell):
 def _lsthm(prefix, cell):
     targets = []
     for torch_name, keras_name in (("W", "input"), ("U", "recurrent"), ("V", "hybrid")):
-        kernel = getattr(cell, f"{keras_name}_kernel")
-        bias = getattr(cell, f"{keras_name}_bias")
-        n_in, n_out = kernel.shape
-        targets += [
-            _Target(kernel, [f"{prefix}.{torch_name}.weight"], [(n_out, n_in)], lambda arrays: arrays[0].T),
-            _Target(bias, [f"{prefix}.{torch_name}.bias"], [(n_out,)], lambda arrays: arrays[0]),
-        ]
+        targets += _kernel_bias(f"{prefix}.{torch_name}", getattr(cell, f"{keras_name}_kernel"),
+                                getattr(cell, f"{keras_name}_bias"))
     return targets
 
 
@@ -188,8 +187,12 @@ def reference_targets(model, naming="auto", state_dict=None):
 
 def expected_state_dict_shapes(model, naming="tma"):
     """``{reference parameter name: torch shape}`` that ``model`` expects."""
+    return _shapes(reference_targets(model, naming=naming))
+
+
+def _shapes(targets):
     shapes = {}
-    for target in reference_targets(model, naming=naming):
+    for target in targets:
         shapes.update(dict(zip(target.names, target.torch_shapes)))
     return shapes
 
@@ -216,9 +219,7 @@ def load_tma_state_dict(model, state_dict, naming="auto"):
         raise ValueError(f"`state_dict` must be a mapping {{name: array}}. Received: {type(state_dict).__name__}")
     arrays = {str(k): _to_numpy(v) for k, v in state_dict.items()}
     targets = reference_targets(model, naming=naming, state_dict=arrays)
-    expected = {}
-    for target in targets:
-        expected.update(dict(zip(target.names, target.torch_shapes)))
+    expected = _shapes(targets)
     missing = sorted(n for n in expected if n not in arrays)
     unexpected = sorted(n for n in arrays if n not in expected)
     misshaped = sorted(
