@@ -133,6 +133,12 @@ def add_model_arguments(parser, default_preset, default_reconstruction="add_loss
     parser.add_argument("--keras3-gru", action="store_true",
                         help="Keras 3 GRU defaults (sigmoid gates, reset_after=True) instead of the Keras 2 "
                              "parity (hard sigmoid slope 0.2, reset_after=False).")
+    parser.add_argument("--input-noise", type=float, default=0.0,
+                        help="Gaussian noise (std) on the input features during training (not in the paper; "
+                             "a regulariser for features that are cleaner on the training data than on unseen "
+                             "data, e.g. the bc-LSTM MOSI release). Default 0 (reference).")
+    parser.add_argument("--input-dropout", type=float, default=0.0,
+                        help="Dropout on the input features during training (not in the paper). Default 0.")
     parser.add_argument("--synthetic-sizes", default=None,
                         help="train,valid,test sizes of the synthetic data (default: the recipe's).")
 
@@ -144,6 +150,10 @@ def model_overrides(args):
         value = getattr(args, flag)
         if value is not None:
             out[key] = value
+    if args.input_noise:
+        out["input_noise"] = args.input_noise
+    if args.input_dropout:
+        out["input_dropout"] = args.input_dropout
     if args.keras3_gru:
         out.update(recurrent_activation="sigmoid", reset_after=True)
     return out
@@ -372,3 +382,154 @@ class KeepLastWeights:
                 self.model.save_weights(path, overwrite=True)
 
         return _Keep()
+
+
+# ------------------------------------------------------------------ segment recipes (the authors' script)
+SEGMENT_TITLES = {"youtube": "YouTube", "mmmo": "ICT-MMMO"}
+SEGMENT_CLASSES = {"youtube": 3, "mmmo": 2}
+
+
+def make_segment_recipe(dataset_name):
+    """The :class:`Recipe` of the authors' segment-level script on ``dataset_name`` ("youtube", "mmmo").
+
+    The script's setup (``GussailRaat/EMNLP-19-IIM``, ``youTube,py``): the time
+    axis is the word steps of one segment, ``MeanOverTime`` pooling, one softmax
+    label, six IIM reconstruction outputs with an MSE each and no loss
+    weights, batch 16, 50 epochs, the weights of the epoch with the best
+    validation accuracy kept (``ModelCheckpoint``, strict improvement), early
+    stopping on the validation task loss with patience 20.
+    """
+    from keras_msa.runner import Recipe
+
+    title = SEGMENT_TITLES[dataset_name]
+    num_classes = SEGMENT_CLASSES[dataset_name]
+    state = {}
+
+    def add_arguments(parser):
+        add_model_arguments(parser, default_preset=dataset_name, default_reconstruction="outputs")
+        parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs", "split_max"),
+                            default="max_abs",
+                            help="Feature normalisation. Default max_abs fitted on train (features in [-1, 1], "
+                                 "the IIMs' tanh range). split_max = the script (every split divided by its own "
+                                 "maximum; uses test statistics).")
+        parser.add_argument("--audio-clip", type=float, default=None,
+                            help="Clip audio to [-c, c] before normalising (ICT-MMMO audio saturates at +-255).")
+        parser.add_argument("--patience", type=int, default=20,
+                            help="Early stopping patience on the validation task loss (script: 20; 0 = off).")
+
+    def load_data(args):
+        from keras_msa.data_tools.labels import mmmo_binary
+
+        set_default_epochs(args, real=50, synthetic=10)
+        if args.data_dir is None:
+            from keras_msa.data_tools.synthetic import make_synthetic
+
+            sizes = synthetic_sizes(args, None)
+            data = make_synthetic(dataset_name, seed=args.seed, sizes=sizes)
+        else:
+            from keras_msa.data_tools.readers import read_mfn_h5
+
+            requested = None if args.modalities is None else parse_modalities(args.modalities)
+            data = read_mfn_h5(args.data_dir, dataset=dataset_name, modalities=requested)
+        mods = parse_modalities(args.modalities, data.modalities)
+        data = data.select_modalities(mods)
+        if dataset_name == "mmmo" and "class" not in data.train.labels:
+            splits = {}
+            for k, s in data.splits.items():
+                labels = dict(s.labels, **{"class": mmmo_binary(s.labels["score"]).astype("int32")})
+                splits[k] = MSASplit(name=s.name, features=s.features, lengths=s.lengths, labels=labels, ids=s.ids,
+                                     padding=s.padding, level=s.level, source=s.source)
+            data = MSADataset(data.name, splits, dict(data.info))
+        if args.audio_clip is not None and "audio" in mods:
+            from keras_msa.data_tools.labels import FeatureNormalizer
+
+            data = FeatureNormalizer("clip", modalities=["audio"], clip_value=args.audio_clip).fit(
+                data.train).transform(data)
+        if args.normalize == "split_max":
+            from keras_msa.data_tools.labels import FeatureNormalizer
+
+            print("note: --normalize split_max divides every split (test included) by its own maximum, "
+                  "as the authors' script does.")
+            data = FeatureNormalizer("split_max").fit(data.train).transform(data)
+        else:
+            data = normalize(data, args.normalize)
+        state["modalities"] = data.modalities
+        return data
+
+    def build_kwargs(dataset, args):
+        from keras_msa.models import get_preset
+
+        kwargs = get_preset("cia", args.preset)
+        kwargs.update(
+            feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
+            level="segment", heads=("sentiment",), num_classes=num_classes, use_iim=not args.no_iim,
+            reconstruction=args.reconstruction, reconstruction_weight=args.reconstruction_weight,
+            attention_directions=args.attention, mask_attention_keys=False, seed=args.seed,
+        )
+        kwargs.update(model_overrides(args))
+        return kwargs
+
+    def build_model(dataset, args):
+        from keras_msa.models import get_model
+
+        if args.mask_attention_keys:
+            raise RecipeError("--mask-attention-keys applies to utterance-context data only (the script has no mask)")
+        try:
+            return get_model("cia", **build_kwargs(dataset, args))
+        except ValueError as exc:
+            raise RecipeError(f"model: {exc}")
+
+    def make_arrays(split, args):
+        mods = state["modalities"]
+        x = {m: split.features[m] for m in mods}
+        y = {"sentiment": np.asarray(split.labels["class"]).astype("int32")}
+        if args.reconstruction == "outputs" and not args.no_iim and len(mods) > 1:
+            for a in mods:
+                for b in mods:
+                    if a != b:
+                        y[f"recon_{a}_{b}"] = split.features[b]
+        return x, y, None
+
+    def compile_args(args):
+        losses = loss_dict(("sentiment",), state["modalities"], args.reconstruction, not args.no_iim)
+        return {"loss": losses, "metrics": {"sentiment": ["accuracy"]}}
+
+    def callbacks(args):
+        import keras
+
+        if args.patience <= 0:
+            return []
+        return [keras.callbacks.EarlyStopping(monitor="val_sentiment_loss", mode="min", patience=args.patience)]
+
+    def evaluate(model, dataset, args):
+        mods = state["modalities"]
+        test = dataset.test
+        pred = model.predict({m: test.features[m] for m in mods}, verbose=0, batch_size=64)["sentiment"]
+        rep = metrics.classification_report(pred, np.asarray(test.labels["class"]), percent=True)
+        out = {f"Acc{num_classes}": rep["Acc"], "F1": rep["F1_weighted"], "F1_macro": rep["F1_macro"]}
+        if num_classes == 2:
+            out["F1_binary"] = rep["F1_binary"]
+        return out
+
+    def paper_results(args):
+        mods = parse_modalities(args.modalities, state.get("modalities", MODALITIES))
+        print(f"paper: CIA Table 1 / 3, {title}, row {table_row_name(mods, not args.no_iim)} "
+              "(the paper's splits: YouTube 169/41/59, ICT-MMMO 220/40/80; F1 averaging not stated, ours weighted)")
+        return paper_table1(dataset_name, mods, use_iim=not args.no_iim)
+
+    return Recipe(
+        name=f"cia_{dataset_name}",
+        description=f"CIA (EMNLP 2019) on {title}: the authors' segment-level script setup (Table 1 / 3)",
+        load_data=load_data,
+        build_model=build_model,
+        make_arrays=make_arrays,
+        compile_args=compile_args,
+        evaluate=evaluate,
+        paper_results=paper_results,
+        defaults={"epochs": None, "batch_size": 16, "learning_rate": 1e-3, "adam_epsilon": 1e-7,
+                  "monitor": "val_sentiment_accuracy", "monitor_mode": "max", "keep_ties": "earlier",
+                  "format": "mfn_h5"},
+        add_arguments=add_arguments,
+        formats=("mfn_h5",),
+        callbacks=callbacks,
+    )

@@ -162,3 +162,53 @@ def test_cia_learns_planted_signal_on_synthetic_context_data():
     acc = float((pred[real] == y_test["sentiment"][real]).mean())
     majority = max(y_test["sentiment"][real].mean(), 1 - y_test["sentiment"][real].mean())
     assert acc > majority + 0.1, (acc, majority)
+
+
+def test_input_corruption_adds_no_weights_and_is_off_at_inference():
+    dims = {"text": 6, "audio": 4}
+    rng = np.random.default_rng(3)
+    x = {m: rng.normal(size=(2, 4, d)).astype("float32") for m, d in dims.items()}
+    x["utterance_mask"] = np.ones((2, 4), "float32")
+    kw = dict(num_steps=4, rnn_units=2, dense_units=3, seed=1)
+    plain = build_cia(dims, **kw)
+    noisy = build_cia(dims, input_noise=0.5, input_dropout=0.2, **kw)
+    assert noisy.count_params() == plain.count_params()
+    noisy.set_weights(plain.get_weights())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(noisy(x, training=False)["sentiment"]),
+                               keras.ops.convert_to_numpy(plain(x, training=False)["sentiment"]), rtol=1e-6)
+    assert not np.allclose(keras.ops.convert_to_numpy(noisy(x, training=True)["sentiment"]),
+                           keras.ops.convert_to_numpy(plain(x, training=False)["sentiment"]))
+    with pytest.raises(ValueError, match="input_dropout"):
+        build_cia(dims, input_dropout=1.0)
+
+
+def _run_recipe(module, argv, tmp_path):
+    import importlib
+    import sys
+
+    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
+    sys.path.insert(0, recipes)
+    try:
+        mod = importlib.import_module(module)
+        keras.backend.clear_session()
+        return mod.run_recipe(mod.RECIPE, argv=argv + ["--output-dir", str(tmp_path), "--no-export",
+                                                       "--verbose", "0"], exit_on_error=False)
+    finally:
+        sys.path.remove(recipes)
+
+
+def test_cia_mosei_recipe_runs_on_synthetic_data(tmp_path):
+    results = _run_recipe("cia_mosei", ["--synthetic-sizes", "6,3,3", "--epochs", "1", "--modalities",
+                                        "text,audio", "--rnn-units", "4", "--dense-units", "8"], tmp_path)
+    m = results["metrics"]
+    for key in ("Acc2", "F1", "MAE", "r", "Acc7", "Emo_F1", "Emo_WAcc", "Emo_F1_Anger", "Emo_WAcc_Surprise"):
+        assert np.isfinite(m[key]), key
+    assert results["paper"]["Acc2"] == 80.06  # Table 1, MOSEI, T+A
+    assert os.path.isfile(os.path.join(tmp_path, "cia_mosei.keras"))
+
+
+def test_cia_youtube_recipe_runs_on_synthetic_data(tmp_path):
+    results = _run_recipe("cia_youtube", ["--synthetic-sizes", "12,6,6", "--epochs", "1", "--modalities",
+                                          "audio,vision", "--rnn-units", "4", "--dense-units", "8"], tmp_path)
+    assert 0.0 <= results["metrics"]["Acc3"] <= 100.0
+    assert results["paper"] == {"F1": 51.93, "Acc3": 52.54}  # Table 1, YouTube, A+V

@@ -69,6 +69,8 @@ def build_cia(
     recurrent_activation="keras2_hard_sigmoid",
     reset_after=False,
     return_attention=False,
+    input_noise=0.0,
+    input_dropout=0.0,
     seed=None,
     name="cia",
 ):
@@ -116,6 +118,16 @@ def build_cia(
         reset_after: bool. GRU convention; ``False`` = Keras 2 parity.
         return_attention: bool. Also output the attention matrices
             ``"attention_<x>_<y>"`` (``(B, n, T, T)``) for Figure 3.
+        input_noise: float. Standard deviation of Gaussian noise added to
+            every modality input during training (0 = off, the reference).
+            Not in the paper or the code: a regulariser for features that are
+            cleaner on the training videos than on unseen ones (the bc-LSTM
+            MOSI release, whose extractors were trained on the training
+            videos). The IIM reconstruction targets stay noise-free
+            (denoising). Adds no weights.
+        input_dropout: float. Dropout rate on every modality input during
+            training (after the noise; 0 = off, the reference). Same purpose
+            and treatment as ``input_noise``.
         seed: optional int, base seed of the dropout masks.
         name: model name. Defaults to ``"cia"`` (the registry name).
 
@@ -156,6 +168,10 @@ def build_cia(
         raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
     if "emotions" in heads and int(num_emotions) not in (6, 7):
         raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions}")
+    if float(input_noise) < 0:
+        raise ValueError(f"`input_noise` must be >= 0. Received: input_noise={input_noise}")
+    if not 0.0 <= float(input_dropout) < 1.0:
+        raise ValueError(f"`input_dropout` must be in [0, 1). Received: input_dropout={input_dropout}")
     dense_dropout = dropout if dense_dropout is None else dense_dropout
     iim_dropout = dense_dropout if iim_dropout is None else iim_dropout
     td = int(dense_units)
@@ -170,6 +186,18 @@ def build_cia(
     if level == "context":
         mask = keras.Input(shape=(num_steps,), name="utterance_mask")
         inputs["utterance_mask"] = mask
+
+    # Inputs of the encoders: optionally noised during training; reconstruction targets stay clean.
+    features = dict(inputs)
+    for i, m in enumerate(modalities):
+        if input_noise:
+            features[m] = keras.layers.GaussianNoise(
+                float(input_noise), seed=sub_seed(1000 + i), name=f"input_noise_{m}"
+            )(features[m])
+        if input_dropout:
+            features[m] = keras.layers.Dropout(
+                float(input_dropout), seed=sub_seed(2000 + i), name=f"input_dropout_{m}"
+            )(features[m])
 
     def encoder(layer_name, i):
         return ContextEncoder(
@@ -206,16 +234,16 @@ def build_cia(
                 name=f"iim_{x}_{y}",
             )
             if reconstruction == "add_loss":
-                code = iim(inputs[x], target=inputs[y], mask=mask)
+                code = iim(features[x], target=inputs[y], mask=mask)
             elif reconstruction == "outputs":
-                code, rec = iim(inputs[x])
+                code, rec = iim(features[x])
                 outputs[f"recon_{x}_{y}"] = rec
             else:
-                code = iim(inputs[x])
+                code = iim(features[x])
             interaction[(x, y)] = encoder(f"context_{x}_{y}", next(counter))(code, mask=mask)
 
     # Unimodal context (U_X).
-    unimodal = {m: encoder(f"context_{m}", next(counter))(inputs[m], mask=mask) for m in modalities}
+    unimodal = {m: encoder(f"context_{m}", next(counter))(features[m], mask=mask) for m in modalities}
 
     # Pairwise interaction + CAM.
     attention_mask = mask if (mask_attention_keys and level == "context") else None
