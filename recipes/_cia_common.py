@@ -408,10 +408,11 @@ def make_segment_recipe(dataset_name):
     def add_arguments(parser):
         add_model_arguments(parser, default_preset=dataset_name, default_reconstruction="outputs")
         parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs", "split_max"),
-                            default="max_abs",
-                            help="Feature normalisation. Default max_abs fitted on train (features in [-1, 1], "
-                                 "the IIMs' tanh range). split_max = the script (every split divided by its own "
-                                 "maximum; uses test statistics).")
+                            default="standard_tanh",
+                            help="Feature normalisation. Default standard_tanh: z-score fitted on train, clipped "
+                                 "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range; robust to the "
+                                 "saturated +-255 audio of the MFN ICT-MMMO release). split_max = the script "
+                                 "(every split divided by its own maximum; uses test statistics).")
         parser.add_argument("--audio-clip", type=float, default=None,
                             help="Clip audio to [-c, c] before normalising (ICT-MMMO audio saturates at +-255).")
         parser.add_argument("--patience", type=int, default=20,
