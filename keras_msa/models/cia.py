@@ -149,7 +149,8 @@ def build_cia(
     bad = [m for m in modalities if m not in MODALITIES]
     if bad or not modalities or len(set(modalities)) != len(modalities):
         raise ValueError(
-            f"`modalities` must be a non-empty subset of {MODALITIES} without repeats. Received: modalities={modalities}"
+            f"`modalities` must be a non-empty subset of {MODALITIES} without repeats. "
+            f"Received: modalities={modalities}"
         )
     missing = [m for m in modalities if m not in feature_dims]
     if missing:
