@@ -51,8 +51,8 @@ class Recipe:
         paper_results: ``{metric: value}`` or ``(args) -> dict``: the numbers
             the paper reports for this recipe (same keys as ``evaluate``).
         defaults: default values of the common flags (``epochs``,
-            ``batch_size``, ``learning_rate``, ``adam_epsilon``, ``monitor``,
-            ``monitor_mode``, ``format``, ``shuffle``, ``drop_remainder``).
+            ``batch_size``, ``learning_rate``, ``adam_epsilon``, ``monitor``
+            (None keeps the last epoch's weights), ``monitor_mode``, ``format``, ``shuffle``, ``drop_remainder``).
         add_arguments: optional ``(parser) -> None`` adding recipe flags.
         formats: tuple of the ``--format`` values the recipe accepts.
         callbacks: optional ``(args) -> list`` of extra Keras callbacks.
@@ -274,17 +274,19 @@ def _run(recipe, args):
         x_train, y_train, w_train, batch_size=global_batch, seed=args.seed, shuffle=d["shuffle"],
         drop_remainder=d["drop_remainder"], start_epoch=start_epoch,
     )
-    best = BestWeights(
-        os.path.join(output_dir, "best.weights.h5"), monitor=d["monitor"], mode=d["monitor_mode"],
-        keep_ties=d["keep_ties"], resume=resuming,
-    )
+    # monitor=None keeps the last epoch's weights (fixed-epoch protocols, e.g. bc-LSTM MOSI).
+    best = None
+    if d["monitor"] is not None:
+        best = BestWeights(
+            os.path.join(output_dir, "best.weights.h5"), monitor=d["monitor"], mode=d["monitor_mode"],
+            keep_ties=d["keep_ties"], resume=resuming,
+        )
     callbacks = [
         EpochSetter(train_batches),
         keras.callbacks.BackupAndRestore(backup_dir),
         SeedStateBackup(os.path.join(backup_dir, "seed_states.npz"), resume=resuming),
-        best,
         keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=resuming),
-    ]
+    ] + ([best] if best is not None else [])
     if recipe.callbacks is not None:
         callbacks.extend(recipe.callbacks(args))
     validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
@@ -295,7 +297,7 @@ def _run(recipe, args):
         shuffle=False,  # EpochBatches shuffles by (seed, epoch); Keras would use Python's global RNG
     )
     train_seconds = time.time() - t0
-    if best.best_epoch is not None:
+    if best is not None and best.best_epoch is not None:
         model.load_weights(best.filepath)
         print(f"restored the weights of epoch {best.best_epoch + 1} ({best.monitor} = {best.best:.4f})")
 
@@ -320,7 +322,8 @@ def _run(recipe, args):
         "metrics": metrics,
         "paper": paper,
         "num_params": int(model.count_params()),
-        "best_epoch": None if best.best_epoch is None else best.best_epoch + 1,
+        "best_epoch": None if best is None or best.best_epoch is None else best.best_epoch + 1,
+        "selection": "last epoch" if best is None else f"best {best.monitor} ({best.mode})",
         "epochs_run_this_call": len(history.epoch),
         "train_seconds_this_call": train_seconds,
         "args": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))},

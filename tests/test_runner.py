@@ -182,3 +182,12 @@ def test_precision_and_xla_flags_train_and_evaluate(flag, tmp_path, capsys):
     model = keras.saving.load_model(out / "toy_bimodal_gru.keras")
     expected = "mixed_float16" if flag == "--mixed-precision" else "float32"
     assert model.get_layer("gru_text").dtype_policy.name == expected
+
+
+def test_monitor_none_keeps_the_last_epoch(tmp_path):
+    last = dataclasses.replace(toy_recipe.RECIPE, defaults=dict(toy_recipe.RECIPE.defaults, monitor=None))
+    out = tmp_path / "last"
+    results = run_recipe(last, ["--output-dir", str(out), "--verbose", "0", "--epochs", "2", "--no-export"],
+                         exit_on_error=False)
+    assert results["best_epoch"] is None and results["selection"] == "last epoch"
+    assert not (out / "best.weights.h5").exists()
