@@ -245,9 +245,12 @@ def _run(recipe, args):
         print(f"!!! NOTICE: no --data-dir given: training on SYNTHETIC data shaped like {dataset.name} "
               "-- these numbers are NOT comparable with the paper's. !!!")
         print("!" * 100)
-    if dataset.valid is None:
+    if dataset.valid is None and d["monitor"] is not None:
         dataset = carve_validation(dataset, fraction=0.1, seed=args.seed)
         print("note: the data have no validation split; 10% of the training samples were held out for it.")
+    elif dataset.valid is None:
+        print(f"note: no validation split and no monitor: every training sample trains, and the weights after "
+              f"the last epoch ({args.epochs}) are evaluated.")
     print(dataset.summary())
 
     strategy = make_strategy(args.distribute)
@@ -262,7 +265,10 @@ def _run(recipe, args):
     print(f"model {model.name}: {model.count_params():,} parameters")
 
     x_train, y_train, w_train = recipe.make_arrays(dataset.train, args)
-    x_valid, y_valid, w_valid = recipe.make_arrays(dataset.valid, args)
+    validation = None
+    if dataset.valid is not None:
+        x_valid, y_valid, w_valid = recipe.make_arrays(dataset.valid, args)
+        validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
     resuming = os.path.isfile(os.path.join(backup_dir, "training_metadata.json"))
     start_epoch = 0
     if resuming:
@@ -289,7 +295,6 @@ def _run(recipe, args):
     ] + ([best] if best is not None else [])
     if recipe.callbacks is not None:
         callbacks.extend(recipe.callbacks(args))
-    validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
     t0 = time.time()
     history = model.fit(
         train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,

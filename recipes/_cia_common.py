@@ -365,25 +365,6 @@ def write_attention(model, build_kwargs, split, modalities, num_videos, output_d
     return path
 
 
-class KeepLastWeights:
-    """Keras callback factory: write the weights after the last epoch to ``path``.
-
-    Used by the fixed-epoch protocol (bc-LSTM MOSI: no usable validation
-    data): ``evaluate`` reloads these weights, so the test numbers, the saved
-    ``.keras`` model and the SavedModel are those of the last epoch, whatever
-    epoch the runner's best-weights callback preferred.
-    """
-
-    def __new__(cls, path):
-        import keras
-
-        class _Keep(keras.callbacks.Callback):
-            def on_train_end(self, logs=None):
-                self.model.save_weights(path, overwrite=True)
-
-        return _Keep()
-
-
 # ------------------------------------------------------------------ segment recipes (the authors' script)
 SEGMENT_TITLES = {"youtube": "YouTube", "mmmo": "ICT-MMMO"}
 SEGMENT_CLASSES = {"youtube": 3, "mmmo": 2}

@@ -13,9 +13,10 @@ head (tanh on score / 3)::
 Protocol (no test-set selection). The text and video extractors of this
 release were trained on the 62 training videos, so held-out training videos
 are not a usable validation set (a linear probe scores 97 % on them vs 75 % on
-test). The recipe therefore trains for a **fixed number of epochs** and
-evaluates the weights after the last epoch; the runner's "best epoch"
-(monitored on a few training videos) is ignored (``--select last``).
+test). The recipe therefore trains on all 62 training videos for a **fixed
+number of epochs** and evaluates the weights after the last epoch (the
+runner's ``monitor=None``; ``results.json`` records ``"selection": "last
+epoch"``).
 
 Defaults: batch 16, Adam 1e-3 (paper), the published CIA run's sizes (r 50,
 td 200, dropout 0.5, recurrent dropout 0.3), features z-scored with training
@@ -42,8 +43,6 @@ MMMU-BA 82.31 (test-selected) tri-modal accuracy; both tables are printed.
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _cia_common as common  # noqa: E402
@@ -65,9 +64,6 @@ def add_arguments(parser):
                         help="Comma-separated heads among sentiment,intensity (default both, trained jointly).")
     parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs"),
                         default="standard_tanh", help="Feature normalisation fitted on the training videos.")
-    parser.add_argument("--select", choices=("last", "runner"), default="last",
-                        help="last (default): evaluate the weights after the last epoch (fixed-epoch protocol); "
-                             "runner: the runner's best epoch on the monitor split.")
     parser.add_argument("--ema", type=float, default=0.0,
                         help="Exponential moving average of the weights with this momentum (0 = off, the "
                              "reference); the averaged weights replace the trained ones after the last epoch.")
@@ -83,8 +79,6 @@ def _heads(args):
 
 
 def load_data(args):
-    from keras_msa.data_tools.dataset import MSADataset
-
     common.set_default_epochs(args, real=DEFAULT_EPOCHS, synthetic=8)
     if args.data_dir is None:
         from keras_msa.data_tools.synthetic import make_synthetic
@@ -97,14 +91,6 @@ def load_data(args):
     mods = common.parse_modalities(args.modalities, data.modalities)
     data = common.fit_utterance_axis(data.select_modalities(mods))
     data = common.normalize(data, args.normalize)
-    if data.valid is None:
-        # No clean validation data exist (see the module docstring): the runner monitors a few training
-        # videos; with --select last (default) this choice is not used.
-        splits = dict(data.splits)
-        splits["valid"] = data.train.take(np.arange(min(8, len(data.train))), name="valid")
-        data = MSADataset(data.name, splits, dict(data.info, valid="first 8 training videos (monitor only)"))
-        print("note: bc-LSTM MOSI has no validation split; the runner monitors 8 training videos, "
-              f"and the weights after the last epoch ({args.epochs}) are evaluated (--select last).")
     _STATE["modalities"] = data.modalities
     return data
 
@@ -148,19 +134,7 @@ def compile_args(args):
     return out
 
 
-def callbacks(args):
-    if args.select != "last":
-        return []
-    path = os.path.join(args.output_dir or os.path.join("runs", "cia_mosi"), "last.weights.h5")
-    _STATE["last_weights"] = path
-    return [common.KeepLastWeights(path)]
-
-
 def evaluate(model, dataset, args):
-    if args.select == "last":
-        model.load_weights(_STATE["last_weights"])
-        print(f"fixed-epoch protocol: evaluating the weights after the last epoch ({args.epochs}), "
-              "not the runner's best epoch")
     heads = _heads(args)
     out = common.context_report(model, dataset, heads, dataset.modalities)
     if "sentiment" not in heads:
@@ -195,10 +169,9 @@ RECIPE = Recipe(
     evaluate=evaluate,
     paper_results=paper_results,
     defaults={"epochs": None, "batch_size": 16, "learning_rate": 1e-3, "adam_epsilon": 1e-7,
-              "monitor": "val_loss", "monitor_mode": "min", "keep_ties": "later", "format": "bclstm"},
+              "monitor": None, "format": "bclstm"},
     add_arguments=add_arguments,
     formats=FORMATS,
-    callbacks=callbacks,
     after_training=after_training,
 )
 

@@ -180,6 +180,12 @@ def test_input_corruption_adds_no_weights_and_is_off_at_inference():
                            keras.ops.convert_to_numpy(plain(x, training=False)["sentiment"]))
     with pytest.raises(ValueError, match="input_dropout"):
         build_cia(dims, input_dropout=1.0)
+    # per-modality noise: only the named modalities get a noise layer; unknown names are refused
+    text_only = build_cia(dims, input_noise={"text": 0.5}, **kw)
+    names = {layer.name for layer in text_only.layers}
+    assert "input_noise_text" in names and "input_noise_audio" not in names
+    with pytest.raises(ValueError, match=r"`input_noise` keys must be among the modalities.*'vision'"):
+        build_cia(dims, input_noise={"vision": 0.5}, **kw)
 
 
 def _run_recipe(module, argv, tmp_path):
@@ -212,3 +218,20 @@ def test_cia_youtube_recipe_runs_on_synthetic_data(tmp_path):
                                           "audio,vision", "--rnn-units", "4", "--dense-units", "8"], tmp_path)
     assert 0.0 <= results["metrics"]["Acc3"] <= 100.0
     assert results["paper"] == {"F1": 51.93, "Acc3": 52.54}  # Table 1, YouTube, A+V
+
+
+def test_cia_mosi_recipe_fixed_epochs_on_all_training_videos(tmp_path, shared_datasets, capsys):
+    results = _run_recipe("cia_mosi", ["--data-dir", str(shared_datasets / "mosi_bclstm"), "--epochs", "1",
+                                       "--modalities", "text,audio", "--rnn-units", "4", "--dense-units", "8"],
+                          tmp_path)
+    assert results["selection"] == "last epoch" and results["best_epoch"] is None
+    assert "every training sample trains" in capsys.readouterr().out
+    import csv
+
+    with open(os.path.join(tmp_path, "history.csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1 and rows[0]["loss"]
+    # Keras' CSVLogger always writes val_* columns; they hold "NA": no validation videos were carved out of train
+    assert all(v == "NA" for k, v in rows[0].items() if k.startswith("val_")), rows[0]
+    assert 0.0 <= results["metrics"]["Acc2"] <= 100.0
+    assert results["paper"]["Acc2"] == 79.15  # Table 1, MOSI, T+A

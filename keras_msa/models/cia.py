@@ -118,8 +118,10 @@ def build_cia(
         reset_after: bool. GRU convention; ``False`` = Keras 2 parity.
         return_attention: bool. Also output the attention matrices
             ``"attention_<x>_<y>"`` (``(B, n, T, T)``) for Figure 3.
-        input_noise: float. Standard deviation of Gaussian noise added to
-            every modality input during training (0 = off, the reference).
+        input_noise: float, or dict modality -> float. Standard deviation of
+            Gaussian noise added to the modality inputs during training (0 =
+            off, the reference); a dict sets it per modality (missing
+            modalities get 0).
             Not in the paper or the code: a regulariser for features that are
             cleaner on the training videos than on unseen ones (the bc-LSTM
             MOSI release, whose extractors were trained on the training
@@ -169,7 +171,16 @@ def build_cia(
         raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
     if "emotions" in heads and int(num_emotions) not in (6, 7):
         raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions}")
-    if float(input_noise) < 0:
+    if isinstance(input_noise, dict):
+        unknown = sorted(set(input_noise) - set(modalities))
+        if unknown:
+            raise ValueError(
+                f"`input_noise` keys must be among the modalities {tuple(modalities)}. Received: {unknown}"
+            )
+        noise_std = {m: float(input_noise.get(m, 0.0)) for m in modalities}
+    else:
+        noise_std = {m: float(input_noise) for m in modalities}
+    if any(v < 0 for v in noise_std.values()):
         raise ValueError(f"`input_noise` must be >= 0. Received: input_noise={input_noise}")
     if not 0.0 <= float(input_dropout) < 1.0:
         raise ValueError(f"`input_dropout` must be in [0, 1). Received: input_dropout={input_dropout}")
@@ -191,9 +202,9 @@ def build_cia(
     # Inputs of the encoders: optionally noised during training; reconstruction targets stay clean.
     features = dict(inputs)
     for i, m in enumerate(modalities):
-        if input_noise:
+        if noise_std[m]:
             features[m] = keras.layers.GaussianNoise(
-                float(input_noise), seed=sub_seed(1000 + i), name=f"input_noise_{m}"
+                noise_std[m], seed=sub_seed(1000 + i), name=f"input_noise_{m}"
             )(features[m])
         if input_dropout:
             features[m] = keras.layers.Dropout(
