@@ -855,6 +855,27 @@ def test_sdk_csd_with_the_real_folds_file(shared_datasets, tmp_path):
     assert d.train.features["text"].shape == (2, 20, 4) and d.train.lengths["vision"].tolist() == [4, 4]
 
 
+def test_csd_videos_reads_one_video_at_a_time(tmp_path):
+    from keras_msa.data_tools.readers.csd import CsdVideos
+
+    # entries of one video split over "<video>[k]" keys (SDK naming), stored out of time order
+    entries = {"vA[1]": (np.array([[1.0, 2.0]]), np.array([[2.0, 2.0]])),
+               "vA[0]": (np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]])),
+               "vB": (np.array([[0.0, 1.0]]), np.array([[5.0, 5.0]])),
+               "broken": (np.zeros((2, 3)), np.zeros((2, 2)))}  # malformed, never requested
+    write_csd(tmp_path / "x.csd", "x", entries)
+    with CsdVideos(tmp_path / "x.csd") as videos:
+        assert sorted(videos.keys) == ["broken", "vA", "vB"] and "vA" in videos and "vC" not in videos
+        intervals, features = videos.video("vA")
+        np.testing.assert_allclose(intervals, [[0, 1], [1, 2]])
+        np.testing.assert_allclose(features[:, 0], [1, 2])
+        raises(lambda: videos.video("broken"), "x.csd", "x/data/broken/intervals", "(n, 2)")
+    write_csd(tmp_path / "y.csd", "y", {"vA": entries["vA[0]"], "vB": (np.array([[0.0, 1.0]]), np.zeros((1, 3)))})
+    with CsdVideos(tmp_path / "y.csd") as videos:
+        videos.video("vA")
+        raises(lambda: videos.video("vB"), "y.csd", "data/vB/features", "feature dimension 2")
+
+
 def test_sdk_csd_malformed(tmp_path):
     paths, label_csd = write_sdk(tmp_path)
     entries = {"vA": (np.zeros((8, 3)), np.zeros((8, 4)))}

@@ -33,14 +33,8 @@ from keras_msa.data_tools.readers._common import resolve_expected
 from keras_msa.data_tools.readers._common import warn
 
 
-def read_csd(path):
-    """Read one ``.csd`` file.
-
-    Returns:
-        ``(root_name, data, metadata)`` with ``data = {entry key:
-        (intervals float64 (n, 2), features (n, d))}`` and ``metadata`` the
-        decoded metadata (JSON values; raw strings when not JSON).
-    """
+def _open_csd(path):
+    """Open a ``.csd`` file: ``(h5py file, root name, data group)``, validated, nothing read yet."""
     import h5py
 
     path = require_path(path)
@@ -49,42 +43,63 @@ def read_csd(path):
     except Exception as e:
         found = f"an unreadable file ({type(e).__name__}: {e})"
         raise data_error(path, "<hdf5>", "a readable HDF5 .csd file", found) from e
+    roots = list(f.keys())
+    if not roots:
+        f.close()
+        raise data_error(path, "<root>", "one top-level group", "an empty file")
+    root = roots[0]
+    group = f[root]
+    if not isinstance(group, h5py.Group) or "data" not in group:
+        found = sorted(group.keys()) if isinstance(group, h5py.Group) else type(group).__name__
+        f.close()
+        raise data_error(path, f"{root}/data", "a 'data' group", found)
+    if not len(group["data"]):
+        f.close()
+        raise data_error(path, f"{root}/data", "at least one entry", "none")
+    return f, root, group
+
+
+def _read_entry(path, where, entry):
+    """``(intervals float64 (n, 2), features (n, d))`` of one ``data/<key>`` group, validated."""
+    import h5py
+
+    if not isinstance(entry, h5py.Group) or "features" not in entry or "intervals" not in entry:
+        found = sorted(entry.keys()) if isinstance(entry, h5py.Group) else type(entry).__name__
+        raise data_error(path, where, "datasets 'features' and 'intervals'", found)
+    try:
+        intervals = entry["intervals"][()]
+        features = entry["features"][()]
+    except Exception as e:
+        raise data_error(path, where, "readable datasets", f"{type(e).__name__}: {e}") from e
+    intervals = np.asarray(intervals)
+    if intervals.dtype.kind not in "iuf" or intervals.ndim != 2 or intervals.shape[1] != 2:
+        raise data_error(path, f"{where}/intervals", "a float array (n, 2) = [start, end]",
+                         f"shape {intervals.shape}, dtype {intervals.dtype}")
+    intervals = intervals.astype("float64")
+    if not np.isfinite(intervals).all():
+        raise data_error(path, f"{where}/intervals", "finite times", "NaN or inf")
+    if np.any(intervals[:, 1] < intervals[:, 0]):
+        i = int(np.flatnonzero(intervals[:, 1] < intervals[:, 0])[0])
+        raise data_error(path, f"{where}/intervals", "end >= start", f"row {i} = {intervals[i].tolist()}")
+    if features.ndim < 2:
+        raise data_error(path, f"{where}/features", "a 2-D array (n, d)", f"shape {features.shape}")
+    if features.shape[0] != intervals.shape[0]:
+        raise data_error(path, f"{where}/features", f"{intervals.shape[0]} rows (as intervals)", features.shape[0])
+    return intervals, features.reshape(features.shape[0], -1) if features.ndim > 2 else features
+
+
+def read_csd(path):
+    """Read one ``.csd`` file whole (see :class:`CsdVideos` for per-video reads).
+
+    Returns:
+        ``(root_name, data, metadata)`` with ``data = {entry key:
+        (intervals float64 (n, 2), features (n, d))}`` and ``metadata`` the
+        decoded metadata (JSON values; raw strings when not JSON).
+    """
+    f, root, group = _open_csd(path)
+    path = os.fspath(path)
     with f:
-        roots = list(f.keys())
-        if not roots:
-            raise data_error(path, "<root>", "one top-level group", "an empty file")
-        root = roots[0]
-        group = f[root]
-        if not isinstance(group, h5py.Group) or "data" not in group:
-            found = sorted(group.keys()) if isinstance(group, h5py.Group) else type(group).__name__
-            raise data_error(path, f"{root}/data", "a 'data' group", found)
-        data = {}
-        for key, entry in group["data"].items():
-            where = f"{root}/data/{key}"
-            if not isinstance(entry, h5py.Group) or "features" not in entry or "intervals" not in entry:
-                found = sorted(entry.keys()) if isinstance(entry, h5py.Group) else type(entry).__name__
-                raise data_error(path, where, "datasets 'features' and 'intervals'", found)
-            try:
-                intervals = entry["intervals"][()]
-                features = entry["features"][()]
-            except Exception as e:
-                raise data_error(path, where, "readable datasets", f"{type(e).__name__}: {e}") from e
-            intervals = np.asarray(intervals)
-            if intervals.dtype.kind not in "iuf" or intervals.ndim != 2 or intervals.shape[1] != 2:
-                raise data_error(path, f"{where}/intervals", "a float array (n, 2) = [start, end]",
-                                 f"shape {intervals.shape}, dtype {intervals.dtype}")
-            intervals = intervals.astype("float64")
-            if not np.isfinite(intervals).all():
-                raise data_error(path, f"{where}/intervals", "finite times", "NaN or inf")
-            if np.any(intervals[:, 1] < intervals[:, 0]):
-                i = int(np.flatnonzero(intervals[:, 1] < intervals[:, 0])[0])
-                raise data_error(path, f"{where}/intervals", "end >= start", f"row {i} = {intervals[i].tolist()}")
-            if features.ndim < 2:
-                raise data_error(path, f"{where}/features", "a 2-D array (n, d)", f"shape {features.shape}")
-            if features.shape[0] != intervals.shape[0]:
-                raise data_error(path, f"{where}/features", f"{intervals.shape[0]} rows (as intervals)",
-                                 features.shape[0])
-            data[key] = (intervals, features.reshape(features.shape[0], -1) if features.ndim > 2 else features)
+        data = {key: _read_entry(path, f"{root}/data/{key}", entry) for key, entry in group["data"].items()}
         metadata = {}
         if "metadata" in group:
             for key, value in group["metadata"].items():
@@ -98,31 +113,62 @@ def read_csd(path):
                     metadata[key] = json.loads(raw)
                 except ValueError:
                     metadata[key] = raw
-    if not data:
-        raise data_error(path, f"{root}/data", "at least one entry", "none")
     return root, data, metadata
 
 
-def _by_video(data, path, numeric=True):
-    """Entries grouped by video id (SDK: ``key.split('[')[0]``), concatenated and sorted by start."""
-    groups = {}
-    for key, (intervals, features) in data.items():
-        if numeric and features.dtype.kind not in "biuf":
-            raise data_error(path, f"data/{key}/features", "numeric features (for example glove_vectors)",
-                             f"dtype {features.dtype} (a words / phones sequence?)")
-        groups.setdefault(key.split("[")[0], []).append((intervals, features))
-    out, dim = {}, None
-    for video, items in groups.items():
+class CsdVideos:
+    """A ``.csd`` file read one video at a time (memory: one video's frames, not the file).
+
+    The CMU-MOSEI frame-level files (COVAREP, FACET) are several GB; the
+    entry keys are indexed on opening (``"<video>"`` or ``"<video>[k]"``, SDK
+    naming) and :meth:`video` reads, validates and concatenates the entries
+    of one video, sorted by start time. Use as a context manager.
+
+    Args:
+        path: the ``.csd`` file.
+        numeric: require numeric features (False for words / phones).
+    """
+
+    def __init__(self, path, numeric=True):
+        self.path = os.fspath(path)
+        self.numeric = numeric
+        self._file, self.root, group = _open_csd(path)
+        self._data = group["data"]
+        self.keys = {}
+        for key in self._data.keys():
+            self.keys.setdefault(key.split("[")[0], []).append(key)
+        self.dim = None
+
+    def __contains__(self, video):
+        return video in self.keys
+
+    def video(self, video):
+        """``(intervals (n, 2), features (n, d))`` of ``video``, all its entries, sorted by start."""
+        items = []
+        for key in self.keys[video]:
+            intervals, features = _read_entry(self.path, f"{self.root}/data/{key}", self._data[key])
+            if self.numeric and features.dtype.kind not in "biuf":
+                raise data_error(self.path, f"data/{key}/features", "numeric features (for example glove_vectors)",
+                                 f"dtype {features.dtype} (a words / phones sequence?)")
+            items.append((intervals, features))
         intervals = np.concatenate([i for i, _ in items])
         features = np.concatenate([f for _, f in items])
-        if dim is None:
-            dim = features.shape[1]
-        elif features.shape[1] != dim:
-            raise data_error(path, f"data/{video}/features", f"feature dimension {dim} (as the other entries)",
-                             features.shape[1])
+        if self.dim is None:
+            self.dim = features.shape[1]
+        elif features.shape[1] != self.dim:
+            raise data_error(self.path, f"data/{video}/features", f"feature dimension {self.dim} (as the other "
+                             "entries)", features.shape[1])
         order = np.argsort(intervals[:, 0], kind="stable")
-        out[video] = (intervals[order], features[order])
-    return out, dim
+        return intervals[order], features[order]
+
+    def close(self):
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _segments(label_data, path):
@@ -161,6 +207,12 @@ def read_sdk_csd(
     expected_sizes=None,
 ):
     """Read CMU-MultimodalSDK ``.csd`` files into word-aligned segments.
+
+    The label file is read whole; the feature files are read one labelled
+    video at a time (:class:`CsdVideos`), so memory holds one video's frames
+    plus the aligned output, not the multi-GB MOSEI frame files. Entries are
+    validated when their video is read (videos outside ``folds`` are never
+    read).
 
     Args:
         paths: ``{modality: path}`` for modalities among "text", "audio",
@@ -223,10 +275,6 @@ def read_sdk_csd(
     if not owner:
         raise data_error(folds_source, "train/valid/test", "lists of video ids", f"keys {sorted(folds)}")
 
-    seqs, dims = {}, {}
-    for m, p in paths.items():
-        _, data, _ = read_csd(p)
-        seqs[m], dims[m] = _by_video(data, os.fspath(p))
     label_path = os.fspath(label_csd)
     _, label_data, _ = read_csd(label_path)
     segments, width = _segments(label_data, label_path)
@@ -240,40 +288,48 @@ def read_sdk_csd(
     rows = {s: {"ids": [], "labels": [], "lengths": [], **{m: [] for m in paths}} for s in SPLITS}
     stats = {"videos_not_in_folds": 0, "videos_missing": {}, "segments_without_words": 0,
              "words_dropped_short": 0, "words_dropped_empty": 0, "words_without_frames": {m: 0 for m in others}}
-    for video, segs in segments.items():
-        split = owner.get(video)
-        if split is None:
-            stats["videos_not_in_folds"] += 1
-            continue
-        absent = [m for m in paths if video not in seqs[m]]
-        if absent:
-            if missing == "error":
-                raise data_error(os.fspath(paths[absent[0]]), f"data/{video}", "an entry for every labelled video",
-                                 "no such entry")
-            for m in absent:
-                stats["videos_missing"][m] = stats["videos_missing"].get(m, 0) + 1
-            continue
-        w_int, w_feat = seqs[reference][video]
-        words, feats, st = alignment.align_to_words(
-            w_int, w_feat, {m: seqs[m][video] for m in others}, epsilon=epsilon, empty=empty, nonfinite=nonfinite
-        )
-        stats["words_dropped_short"] += st["dropped_short"]
-        stats["words_dropped_empty"] += st["dropped_empty"]
-        for m in others:
-            stats["words_without_frames"][m] += st["empty"][m]
-        feats = {reference: feats[None], **{m: feats[m] for m in others}}
-        for seg_id, span, y in segs:
-            idx = alignment.overlapping(words, span, epsilon)
-            if idx.size == 0:
-                stats["segments_without_words"] += 1
+    seqs = {}  # modality -> CsdVideos: one video in memory at a time
+    try:
+        for m, p in paths.items():
+            seqs[m] = CsdVideos(p)
+        for video, segs in segments.items():
+            split = owner.get(video)
+            if split is None:
+                stats["videos_not_in_folds"] += 1
                 continue
-            r = rows[split]
-            for m in paths:
-                padded, n = alignment.pad_sequence(feats[m][idx], seq_len, padding, truncating)
-                r[m].append(padded)
-            r["lengths"].append(n)
-            r["ids"].append(seg_id)
-            r["labels"].append(y)
+            absent = [m for m in paths if video not in seqs[m]]
+            if absent:
+                if missing == "error":
+                    raise data_error(os.fspath(paths[absent[0]]), f"data/{video}", "an entry for every labelled video",
+                                     "no such entry")
+                for m in absent:
+                    stats["videos_missing"][m] = stats["videos_missing"].get(m, 0) + 1
+                continue
+            w_int, w_feat = seqs[reference].video(video)
+            words, feats, st = alignment.align_to_words(
+                w_int, w_feat, {m: seqs[m].video(video) for m in others}, epsilon=epsilon, empty=empty,
+                nonfinite=nonfinite,
+            )
+            stats["words_dropped_short"] += st["dropped_short"]
+            stats["words_dropped_empty"] += st["dropped_empty"]
+            for m in others:
+                stats["words_without_frames"][m] += st["empty"][m]
+            feats = {reference: feats[None], **{m: feats[m] for m in others}}
+            for seg_id, span, y in segs:
+                idx = alignment.overlapping(words, span, epsilon)
+                if idx.size == 0:
+                    stats["segments_without_words"] += 1
+                    continue
+                r = rows[split]
+                for m in paths:
+                    padded, n = alignment.pad_sequence(feats[m][idx], seq_len, padding, truncating)
+                    r[m].append(padded)
+                r["lengths"].append(n)
+                r["ids"].append(seg_id)
+                r["labels"].append(y)
+    finally:
+        for videos in seqs.values():
+            videos.close()
     if stats["videos_missing"]:
         warn(f"{label_path}: labelled videos missing from some csd files were skipped: {stats['videos_missing']}.")
     if stats["segments_without_words"]:
