@@ -69,6 +69,24 @@ def test_to_inputs_take_and_select():
         s.to_inputs(["audio"])
 
 
+def test_model_inputs_pick_the_models_inputs_by_name():
+    import keras
+
+    s = make_synthetic("mosi_context", seed=0, sizes=(3, 2, 2))
+    x = keras.Input((s.train.num_steps, s.train.feature_dims["text"]), name="text")
+    mask = keras.Input((s.train.num_steps,), name="utterance_mask")
+    model = keras.Model({"text": x, "utterance_mask": mask}, keras.layers.Dense(1)(x) * mask[..., None])
+    inputs = s.train.model_inputs(model)  # audio and vision are in the split, not in the model: left out
+    assert sorted(inputs) == ["text", "utterance_mask"]
+    np.testing.assert_array_equal(inputs["utterance_mask"], s.train.utterance_mask)
+    assert model.predict(inputs, verbose=0).shape == (3, s.train.num_steps, 1)
+    with pytest.raises(DataValidationError, match="key 'text': expected a modality named as model"):
+        s.train.select_modalities(["audio"]).model_inputs(model)
+    wide = keras.Input((s.train.num_steps, 7), name="text")
+    with pytest.raises(DataValidationError, match="key 'text': expected feature dimension 7 .* found"):
+        s.train.model_inputs(keras.Model(wide, keras.layers.Dense(1)(wide)))
+
+
 @pytest.mark.parametrize(
     "mutate, message",
     [

@@ -141,6 +141,38 @@ class MSASplit:
             inputs[mask_name] = self.utterance_mask
         return inputs
 
+    def model_inputs(self, model):
+        """The arrays for exactly ``model``'s named inputs (a functional Keras model).
+
+        Keras refuses a dict with extra keys with an unrelated shape error, so
+        this picks the model's inputs by name: a modality for each modality
+        input, ``utterance_mask`` for a context model's mask input, and checks
+        the feature dimensions.
+
+        Raises:
+            DataValidationError: naming the input the split cannot provide or
+                whose feature dimension differs.
+        """
+        structure = model.input
+        names = list(structure) if isinstance(structure, dict) else [t.name for t in model.inputs]
+        shapes = dict(zip(names, (tuple(t.shape) for t in model.inputs))) if not isinstance(structure, dict) else {
+            k: tuple(v.shape) for k, v in structure.items()}
+        inputs = {}
+        for name in names:
+            if name in self.features:
+                x = self.features[name]
+                want = shapes[name][-1]
+                if want is not None and x.shape[-1] != want:
+                    raise data_error(self.source, name, f"feature dimension {want} (model {model.name!r})",
+                                     x.shape[-1])
+                inputs[name] = x
+            elif name == "utterance_mask":
+                inputs[name] = self.utterance_mask
+            else:
+                raise data_error(self.source, name, f"a modality named as model {model.name!r}'s input",
+                                 f"the modalities {list(self.modalities)}")
+        return inputs
+
     def take(self, indices, name=None):
         """Return a new split with the samples at ``indices`` (first axis)."""
         indices = np.asarray(indices)
