@@ -186,6 +186,8 @@ def test_input_corruption_adds_no_weights_and_is_off_at_inference():
     assert "input_noise_text" in names and "input_noise_audio" not in names
     with pytest.raises(ValueError, match=r"`input_noise` keys must be among the modalities.*'vision'"):
         build_cia(dims, input_noise={"vision": 0.5}, **kw)
+    with pytest.raises(ValueError, match=r"`input_noise` must be in \[0, 1\].*'audio': 2.0"):
+        build_cia(dims, input_noise={"audio": 2.0}, **kw)
 
 
 def _run_recipe(module, argv, tmp_path):

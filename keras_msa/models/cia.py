@@ -119,9 +119,9 @@ def build_cia(
         return_attention: bool. Also output the attention matrices
             ``"attention_<x>_<y>"`` (``(B, n, T, T)``) for Figure 3.
         input_noise: float, or dict modality -> float. Standard deviation of
-            Gaussian noise added to the modality inputs during training (0 =
-            off, the reference); a dict sets it per modality (missing
-            modalities get 0).
+            Gaussian noise added to the modality inputs during training, in
+            [0, 1] (0 = off, the reference); a dict sets it per modality
+            (missing modalities get 0).
             Not in the paper or the code: a regulariser for features that are
             cleaner on the training videos than on unseen ones (the bc-LSTM
             MOSI release, whose extractors were trained on the training
@@ -180,8 +180,10 @@ def build_cia(
         noise_std = {m: float(input_noise.get(m, 0.0)) for m in modalities}
     else:
         noise_std = {m: float(input_noise) for m in modalities}
-    if any(v < 0 for v in noise_std.values()):
-        raise ValueError(f"`input_noise` must be >= 0. Received: input_noise={input_noise}")
+    if any(not 0.0 <= v <= 1.0 for v in noise_std.values()):
+        raise ValueError(
+            f"`input_noise` must be in [0, 1] (keras.layers.GaussianNoise). Received: input_noise={input_noise}"
+        )
     if not 0.0 <= float(input_dropout) < 1.0:
         raise ValueError(f"`input_dropout` must be in [0, 1). Received: input_dropout={input_dropout}")
     dense_dropout = dropout if dense_dropout is None else dense_dropout
