@@ -292,7 +292,8 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
       head, on real utterances only;
     * intensity head: ``MAE``, ``r`` on ``3 * prediction`` vs the score,
       ``Acc5`` / ``Acc7`` by clip-and-round of ``3 * prediction`` (and
-      ``Acc2_intensity``, has-zero);
+      ``Acc2_intensity`` / ``F1_intensity`` (weighted) from its sign,
+      has-zero);
     * emotion head: paper thresholds (0.4 F1, 0.18 W-Acc) averaged over the 6
       emotions (``Emo_F1``, ``Emo_WAcc``, paper arithmetic) and over all 7
       columns (``*_avg7``, CIM code), per emotion, and the variant with
@@ -320,7 +321,7 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
         rep = metrics.regression_report(3.0 * pred["intensity"][..., 0], scores, mask=mask,
                                         acc2_modes=("has_zero", "non_zero"), percent=True)
         out.update({"MAE": rep["MAE"], "r": rep["Corr"], "Acc2_intensity": rep["Acc2_has0"],
-                    "Acc2_intensity_non0": rep["Acc2_non0"]})
+                    "Acc2_intensity_non0": rep["Acc2_non0"], "F1_intensity": rep["F1_has0"]})
         for k in ("Acc5", "Acc7"):  # the class head's own Acc5 / Acc7 take precedence
             out[k if k not in out else f"{k}_intensity"] = rep[k]
     if "emotions" in heads:

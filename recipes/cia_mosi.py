@@ -2,9 +2,11 @@
 
 Reads the bc-LSTM release (``shared/datasets/mosi_bclstm``: text 100-d CNN,
 audio 73-d openSMILE, video 100-d 3D-CNN features; continuous scores from
-``OpinionLevelSentiment.csv``) and trains the utterance-context CIA with a
-sentiment head (2 classes, score >= 0, the bc-LSTM labels) and an intensity
-head (tanh on score / 3)::
+``OpinionLevelSentiment.csv``) and trains the utterance-context CIA with the
+intensity head (tanh on score / 3, MSE); Acc2 / F1 are computed from its sign
+(has-zero: score >= 0, the bc-LSTM labels), as the MOSI regression lineage
+does. ``--heads sentiment,intensity`` adds the 2-class softmax head (then Acc2
+/ F1 come from it)::
 
     python recipes/cia_mosi.py                                  # synthetic MOSI-shaped data
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_bclstm
@@ -21,19 +23,24 @@ epoch"``).
 Defaults: batch 16, Adam 1e-3 (paper), the published CIA run's sizes (r 50,
 td 200, dropout 0.5, recurrent dropout 0.3), features z-scored with training
 statistics, clipped at 3 and divided by 3 (inside the IIMs' tanh range), and
-two choices that are not in the paper (documented in
-``benchmarks/bench_cia_mosi.py``):
+three choices that are not in the paper, all aimed at the leaky training
+features (history and numbers in ``benchmarks/bench_cia_mosi.py``):
 
-* ``--input-noise 1.0``: Gaussian noise on the input features during
-  training. The training-video features are much cleaner than the test ones
-  (the extractors were fitted on them), and without it every model overfits
-  them within a few epochs;
+* ``--heads intensity``: on the training utterances the text and video
+  features are almost linearly separable (a linear probe fits 98 % / 92 % of
+  them, vs 64 % for audio, whose extractor did not see the labels). On
+  separable data cross-entropy has no finite minimum: the class head keeps
+  sharpening along the memorised directions. The bounded regression target
+  (score / 3 under a tanh, MSE) has its optimum at the annotated intensity,
+  so it stops fitting there;
+* ``--input-noise 1.0``: Gaussian noise on the (scaled) input features during
+  training, so that the memorised directions are blurred;
 * ``--epochs 8``: about the 30 optimizer updates of the MMMU-BA code on this
   data (15 epochs x 2 batches of 32 from 50 videos; here 4 batches of 16 per
   epoch).
 
-``--input-noise 0 --epochs 15`` is the plain reference setup (mean Acc2
-76.2 over 5 seeds vs 79.8 with the defaults, see the benchmark).
+``--heads sentiment,intensity --input-noise 0 --epochs 15`` is the plain
+reference setup (mean Acc2 76.2 over 5 seeds, see the benchmark).
 
 The paper's MOSI numbers (Table 1) come from the CMU standard folds with
 other features; the numbers reported on this exact data are bc-LSTM 80.3 and
@@ -60,8 +67,9 @@ _STATE = {}
 def add_arguments(parser):
     common.add_model_arguments(parser, default_preset="mosi")
     parser.set_defaults(input_noise=DEFAULT_INPUT_NOISE)
-    parser.add_argument("--heads", default="sentiment,intensity",
-                        help="Comma-separated heads among sentiment,intensity (default both, trained jointly).")
+    parser.add_argument("--heads", default="intensity",
+                        help="Comma-separated heads among sentiment,intensity (default intensity: Acc2 / F1 from its "
+                             "sign; with sentiment, from the class head; both are trained jointly).")
     parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs"),
                         default="standard_tanh", help="Feature normalisation fitted on the training videos.")
     parser.add_argument("--ema", type=float, default=0.0,
@@ -137,8 +145,9 @@ def compile_args(args):
 def evaluate(model, dataset, args):
     heads = _heads(args)
     out = common.context_report(model, dataset, heads, dataset.modalities)
-    if "sentiment" not in heads:
+    if "sentiment" not in heads:  # the paper's 2-class metrics from the sign of the intensity (MOSI lineage)
         out["Acc2"] = out.pop("Acc2_intensity")
+        out["F1"] = out.pop("F1_intensity")
     return out
 
 
