@@ -159,6 +159,31 @@ def model_overrides(args):
     return out
 
 
+def cia_model_kwargs(dataset, args, level, heads, num_classes, mask_attention_keys, **extra):
+    """``get_model("cia", ...)`` keyword arguments: the ``--preset``, the data's shapes, the common flags."""
+    from keras_msa.models import get_preset
+
+    kwargs = get_preset("cia", args.preset)
+    kwargs.update(
+        feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
+        level=level, heads=tuple(heads), num_classes=num_classes, use_iim=not args.no_iim,
+        reconstruction=args.reconstruction, reconstruction_weight=args.reconstruction_weight,
+        attention_directions=args.attention, mask_attention_keys=mask_attention_keys, seed=args.seed, **extra,
+    )
+    kwargs.update(model_overrides(args))
+    return kwargs
+
+
+def build_cia_model(kwargs):
+    """The CIA model of ``kwargs``; a bad setting becomes a one-line :class:`RecipeError`."""
+    from keras_msa.models import get_model
+
+    try:
+        return get_model("cia", **kwargs)
+    except ValueError as exc:
+        raise RecipeError(f"model: {exc}")
+
+
 def synthetic_sizes(args, default):
     if not args.synthetic_sizes:
         return default
@@ -440,27 +465,12 @@ def make_segment_recipe(dataset_name):
         return data
 
     def build_kwargs(dataset, args):
-        from keras_msa.models import get_preset
-
-        kwargs = get_preset("cia", args.preset)
-        kwargs.update(
-            feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
-            level="segment", heads=("sentiment",), num_classes=num_classes, use_iim=not args.no_iim,
-            reconstruction=args.reconstruction, reconstruction_weight=args.reconstruction_weight,
-            attention_directions=args.attention, mask_attention_keys=False, seed=args.seed,
-        )
-        kwargs.update(model_overrides(args))
-        return kwargs
+        return cia_model_kwargs(dataset, args, "segment", ("sentiment",), num_classes, mask_attention_keys=False)
 
     def build_model(dataset, args):
-        from keras_msa.models import get_model
-
         if args.mask_attention_keys:
             raise RecipeError("--mask-attention-keys applies to utterance-context data only (the script has no mask)")
-        try:
-            return get_model("cia", **build_kwargs(dataset, args))
-        except ValueError as exc:
-            raise RecipeError(f"model: {exc}")
+        return build_cia_model(build_kwargs(dataset, args))
 
     def make_arrays(split, args):
         mods = state["modalities"]

@@ -132,27 +132,12 @@ def _convention(args):
 
 
 def _build_kwargs(dataset, args):
-    from keras_msa.models import get_preset
-
-    kwargs = get_preset("cia", args.preset)
-    kwargs.update(
-        feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
-        level="context", heads=HEADS, num_classes=args.num_classes, num_emotions=7, use_iim=not args.no_iim,
-        reconstruction=args.reconstruction, reconstruction_weight=args.reconstruction_weight,
-        attention_directions=args.attention, mask_attention_keys=args.mask_attention_keys, seed=args.seed,
-    )
-    kwargs.update(common.model_overrides(args))
-    return kwargs
+    return common.cia_model_kwargs(dataset, args, "context", HEADS, args.num_classes, args.mask_attention_keys,
+                                   num_emotions=7)
 
 
 def build_model(dataset, args):
-    from keras_msa.models import get_model
-
-    kwargs = _build_kwargs(dataset, args)
-    try:
-        return get_model("cia", **kwargs)
-    except ValueError as exc:
-        raise RecipeError(f"model: {exc}")
+    return common.build_cia_model(_build_kwargs(dataset, args))
 
 
 def make_arrays(split, args):

@@ -104,26 +104,11 @@ def load_data(args):
 
 
 def _build_kwargs(dataset, args):
-    from keras_msa.models import get_preset
-
-    kwargs = get_preset("cia", args.preset)
-    kwargs.update(
-        feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
-        level="context", heads=_heads(args), num_classes=2, use_iim=not args.no_iim,
-        reconstruction=args.reconstruction, reconstruction_weight=args.reconstruction_weight,
-        attention_directions=args.attention, mask_attention_keys=args.mask_attention_keys, seed=args.seed,
-    )
-    kwargs.update(common.model_overrides(args))
-    return kwargs
+    return common.cia_model_kwargs(dataset, args, "context", _heads(args), 2, args.mask_attention_keys)
 
 
 def build_model(dataset, args):
-    from keras_msa.models import get_model
-
-    try:
-        return get_model("cia", **_build_kwargs(dataset, args))
-    except ValueError as exc:
-        raise RecipeError(f"model: {exc}")
+    return common.build_cia_model(_build_kwargs(dataset, args))
 
 
 def make_arrays(split, args):
