@@ -154,14 +154,12 @@ class MSASplit:
                 whose feature dimension differs.
         """
         structure = model.input
-        names = list(structure) if isinstance(structure, dict) else [t.name for t in model.inputs]
-        shapes = dict(zip(names, (tuple(t.shape) for t in model.inputs))) if not isinstance(structure, dict) else {
-            k: tuple(v.shape) for k, v in structure.items()}
+        tensors = structure if isinstance(structure, dict) else {t.name: t for t in model.inputs}
         inputs = {}
-        for name in names:
+        for name, tensor in tensors.items():
             if name in self.features:
                 x = self.features[name]
-                want = shapes[name][-1]
+                want = tensor.shape[-1]
                 if want is not None and x.shape[-1] != want:
                     raise data_error(self.source, name, f"feature dimension {want} (model {model.name!r})",
                                      x.shape[-1])
