@@ -287,9 +287,19 @@ def context_arrays(split, heads, modalities, reconstruction, use_iim, sentiment_
     return x, y, w
 
 
-def loss_dict(heads, modalities, reconstruction, use_iim, sparse_labels=True):
-    """Per-output losses of a CIA model, every one a mean over real utterances."""
+INTENSITY_LOSSES = ("mse", "mae")
+
+
+def loss_dict(heads, modalities, reconstruction, use_iim, sparse_labels=True, intensity_loss="mse"):
+    """Per-output losses of a CIA model, every one a mean over real utterances.
+
+    ``intensity_loss``: ``"mse"`` (the paper, Table 4) or ``"mae"`` (L1, the
+    MOSI regression lineage: MFN, MulT, TMA).
+    """
     import keras
+
+    if intensity_loss not in INTENSITY_LOSSES:
+        raise RecipeError(f"--intensity-loss: expected one of {list(INTENSITY_LOSSES)}, found {intensity_loss!r}")
 
     reduction = "mean_with_sample_weight"
     losses = {}
@@ -302,7 +312,8 @@ def loss_dict(heads, modalities, reconstruction, use_iim, sparse_labels=True):
         cls = keras.losses.SparseCategoricalCrossentropy if sparse_labels else keras.losses.CategoricalCrossentropy
         losses["sentiment"] = cls(reduction=reduction)
     if "intensity" in heads:
-        losses["intensity"] = keras.losses.MeanSquaredError(reduction=reduction)
+        cls = keras.losses.MeanSquaredError if intensity_loss == "mse" else keras.losses.MeanAbsoluteError
+        losses["intensity"] = cls(reduction=reduction)
     if "emotions" in heads:
         losses["emotions"] = keras.losses.BinaryCrossentropy(reduction=reduction)
     return losses

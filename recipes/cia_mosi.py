@@ -70,6 +70,9 @@ def add_arguments(parser):
     parser.add_argument("--heads", default="intensity",
                         help="Comma-separated heads among sentiment,intensity (default intensity: Acc2 / F1 from its "
                              "sign; with sentiment, from the class head; both are trained jointly).")
+    parser.add_argument("--intensity-loss", choices=common.INTENSITY_LOSSES, default="mse",
+                        help="Loss of the intensity head: mse (the paper) or mae (L1, the MOSI regression "
+                             "lineage: MFN, MulT, TMA).")
     parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs"),
                         default="standard_tanh", help="Feature normalisation fitted on the training videos.")
     parser.add_argument("--ema", type=float, default=0.0,
@@ -118,7 +121,8 @@ def make_arrays(split, args):
 def compile_args(args):
     import keras
 
-    out = {"loss": common.loss_dict(_heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim)}
+    out = {"loss": common.loss_dict(_heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim,
+                                    intensity_loss=args.intensity_loss)}
     if args.ema:
         if not 0.0 < args.ema < 1.0:
             raise RecipeError(f"--ema: expected a momentum in (0, 1), found {args.ema}")
