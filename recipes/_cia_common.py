@@ -242,22 +242,26 @@ def normalize(dataset, mode, clip=None, train=None):
     ``mode="standard_tanh"``: z-score on train, clip to [-clip, clip] (default
     3) and divide by clip, so every feature lies in [-1, 1], the range of the
     IIMs' tanh reconstructions (context_and_fusion.md §2.5 item 8).
+    ``mode="split_standard_tanh"``: the same with every split z-scored by its
+    own statistics (transductive: unlabelled valid / test features, as the
+    authors' script's per-split scaling).
     """
     from keras_msa.data_tools.labels import FeatureNormalizer
 
     train = dataset.train if train is None else train
     if mode == "none":
         return dataset
-    if mode == "standard_tanh":
+    if mode in ("standard_tanh", "split_standard_tanh"):
         c = 3.0 if clip is None else float(clip)
-        data = FeatureNormalizer("standard").fit(train).transform(dataset)
+        base = "standard" if mode == "standard_tanh" else "split_standard"
+        data = FeatureNormalizer(base).fit(train).transform(dataset)
         splits = {}
         for k, s in data.splits.items():
             feats = {m: (np.clip(v, -c, c) / c).astype("float32") for m, v in s.features.items()}
             splits[k] = MSASplit(name=s.name, features=feats, lengths=dict(s.lengths), labels=dict(s.labels),
                                  ids=s.ids, padding=s.padding, level=s.level, utterance_ids=s.utterance_ids,
                                  source=s.source)
-        return MSADataset(data.name, splits, dict(data.info, normalization=f"standard_tanh(clip={c})"))
+        return MSADataset(data.name, splits, dict(data.info, normalization=f"{mode}(clip={c})"))
     if clip is not None and mode != "clip":
         dataset = FeatureNormalizer("clip", clip_value=clip).fit(train).transform(dataset)
     return FeatureNormalizer(mode, clip_value=clip if mode == "clip" else None).fit(train).transform(dataset)

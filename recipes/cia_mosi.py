@@ -73,8 +73,13 @@ def add_arguments(parser):
     parser.add_argument("--intensity-loss", choices=common.INTENSITY_LOSSES, default="mse",
                         help="Loss of the intensity head: mse (the paper) or mae (L1, the MOSI regression "
                              "lineage: MFN, MulT, TMA).")
-    parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs"),
-                        default="standard_tanh", help="Feature normalisation fitted on the training videos.")
+    parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "split_standard_tanh", "max_abs"),
+                        default="standard_tanh",
+                        help="Feature normalisation: fitted on the training videos, or (split_standard_tanh) "
+                             "every split z-scored with its own statistics (transductive, no labels).")
+    parser.add_argument("--unit-norm", default="",
+                        help="Comma-separated modalities whose utterance vectors are L2-normalised before the "
+                             "normalisation (per utterance, inductive). Default none.")
     parser.add_argument("--ema", type=float, default=0.0,
                         help="Exponential moving average of the weights with this momentum (0 = off, the "
                              "reference); the averaged weights replace the trained ones after the last epoch.")
@@ -101,6 +106,11 @@ def load_data(args):
         data = read_bclstm_mosi(args.data_dir)
     mods = common.parse_modalities(args.modalities, data.modalities)
     data = common.fit_utterance_axis(data.select_modalities(mods))
+    if args.unit_norm:
+        from keras_msa.data_tools.labels import FeatureNormalizer
+
+        unit = common.parse_modalities(args.unit_norm, data.modalities)
+        data = FeatureNormalizer("unit_norm", modalities=unit).fit(data.train).transform(data)
     data = common.normalize(data, args.normalize)
     _STATE["modalities"] = data.modalities
     return data

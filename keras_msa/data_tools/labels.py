@@ -277,7 +277,7 @@ def reorder_emotions(x, from_order=SDK_EMOTION_ORDER, to_order=IITP_EMOTION_ORDE
 
 
 # --------------------------------------------------------------------- normalisation
-_NORM_MODES = ("none", "standard", "max_abs", "split_max", "clip")
+_NORM_MODES = ("none", "standard", "max_abs", "split_max", "split_standard", "unit_norm", "clip")
 
 
 class FeatureNormalizer:
@@ -301,6 +301,15 @@ class FeatureNormalizer:
       transformed (valid / test included), i.e. it leaks test information and
       does not map negative features into [-1, 1]; offered only to mirror the
       script. :meth:`fit` stores nothing for it.
+    * ``"split_standard"``: ``(x - mean) / std`` per feature dimension with
+      the mean and std of **the split being transformed** (its real steps).
+      Transductive like ``"split_max"`` (uses the unlabelled features of
+      valid / test, never their labels): it aligns the feature scale of data
+      an extractor was trained on with data it has not seen (bc-LSTM MOSI:
+      the test text / video features have 0.71 / 0.54 times the training
+      spread). :meth:`fit` stores nothing for it.
+    * ``"unit_norm"``: every step's feature vector divided by its L2 norm
+      (per sample, no statistics; inductive).
     * ``"clip"``: clip to [-clip_value, clip_value] only (MMMO audio saturates
       at +-255).
 
@@ -418,6 +427,15 @@ class FeatureNormalizer:
             if peak == 0:
                 raise ValueError(f"{key}: mode 'split_max' divides by the split's max, which is 0.")
             y = y / peak
+        elif self.mode == "split_standard":
+            values = y[real]
+            if values.shape[0] == 0:
+                raise ValueError(f"{key}: mode 'split_standard' needs real steps in the split; found none.")
+            std = values.std(axis=0)
+            y = (y - values.mean(axis=0)) / np.where(std < self.epsilon, 1.0, std)
+        elif self.mode == "unit_norm":
+            norm = np.linalg.norm(y, axis=-1, keepdims=True)
+            y = y / np.where(norm < self.epsilon, 1.0, norm)
         y = y * real[..., None] if y.ndim == 3 else y
         return y.astype(out_dtype)
 
