@@ -237,3 +237,24 @@ def test_cia_mosi_recipe_fixed_epochs_on_all_training_videos(tmp_path, shared_da
     assert all(v == "NA" for k, v in rows[0].items() if k.startswith("val_")), rows[0]
     assert 0.0 <= results["metrics"]["Acc2"] <= 100.0
     assert results["paper"]["Acc2"] == 79.15  # Table 1, MOSI, T+A
+
+
+def test_recipe_intensity_loss_option():
+    import sys
+
+    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
+    sys.path.insert(0, recipes)
+    try:
+        import _cia_common as common
+        from keras_msa.runner import RecipeError
+
+        mods = ("text", "audio")
+        y_true, y_pred = np.array([[0.5], [-0.5]]), np.array([[0.1], [-0.1]])
+        l2 = common.loss_dict(("intensity",), mods, "add_loss", True)["intensity"]
+        l1 = common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="mae")["intensity"]
+        np.testing.assert_allclose(float(l2(y_true, y_pred)), 0.16, rtol=1e-6)  # mean of 0.4^2
+        np.testing.assert_allclose(float(l1(y_true, y_pred)), 0.4, rtol=1e-6)
+        with pytest.raises(RecipeError, match="--intensity-loss.*'huber'"):
+            common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="huber")
+    finally:
+        sys.path.remove(recipes)

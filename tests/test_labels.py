@@ -143,6 +143,24 @@ def test_normalizer_max_abs_split_max_clip_and_arrays():
         L.FeatureNormalizer("minmax")
 
 
+def test_normalizer_split_standard_and_unit_norm():
+    # split_standard: each split z-scored with its own real steps; the train statistics play no part
+    train = _split("train", np.array([[[1.0], [3.0], [0.0]], [[5.0], [0.0], [0.0]]]), [2, 1])
+    test = _split("test", np.array([[[10.0], [20.0], [0.0]]]), [2])
+    norm = L.FeatureNormalizer("split_standard").fit(train)
+    assert norm.stats == {"audio": {}}
+    out = norm.transform(MSADataset("toy", {"train": train, "test": test}))
+    np.testing.assert_allclose(out.test.features["audio"][0, :, 0], [-1.0, 1.0, 0.0], atol=1e-6)  # mean 15, std 5
+    np.testing.assert_allclose(out.train.features["audio"][:, 0, 0], np.array([-2.0, 2.0]) / np.sqrt(8 / 3),
+                               atol=1e-6)
+    # unit_norm: every real step divided by its L2 norm, padding and all-zero steps stay 0
+    x = np.array([[[3.0, 4.0], [0.0, 0.0]], [[0.0, -2.0], [1.0, 0.0]]])
+    y = L.FeatureNormalizer("unit_norm").fit(x).transform(x)
+    np.testing.assert_allclose(y, [[[0.6, 0.8], [0.0, 0.0]], [[0.0, -1.0], [1.0, 0.0]]])
+    with pytest.raises(ValueError, match="split_standard"):
+        L.FeatureNormalizer("split_standard").fit(x).transform(x, mask=np.zeros((2, 2)))
+
+
 # --------------------------------------------------------------------- folds
 def test_real_mosi_and_mosei_folds(shared_datasets):
     FOLDS_DIR = os.path.join(shared_datasets, "folds")
