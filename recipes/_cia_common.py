@@ -93,16 +93,16 @@ def table_row_name(modalities, use_iim=True):
 
 
 # ------------------------------------------------------------------ flags
-def parse_modalities(text, available=MODALITIES):
+def parse_modalities(text, available=MODALITIES, flag="--modalities"):
     if text is None:
         return tuple(m for m in MODALITIES if m in available)
     mods = tuple(m.strip() for m in text.split(",") if m.strip())
     bad = [m for m in mods if m not in MODALITIES]
     if bad or not mods or len(set(mods)) != len(mods):
-        raise RecipeError(f"--modalities: expected a comma-separated subset of {list(MODALITIES)}, found {text!r}")
+        raise RecipeError(f"{flag}: expected a comma-separated subset of {list(MODALITIES)}, found {text!r}")
     missing = [m for m in mods if m not in available]
     if missing:
-        raise RecipeError(f"--modalities: {missing} not in the data (available: {list(available)})")
+        raise RecipeError(f"{flag}: {missing} not in the data (available: {list(available)})")
     return tuple(m for m in MODALITIES if m in mods)
 
 

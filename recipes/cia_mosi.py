@@ -115,7 +115,7 @@ def load_data(args):
     if args.unit_norm:
         from keras_msa.data_tools.labels import FeatureNormalizer
 
-        unit = common.parse_modalities(args.unit_norm, data.modalities)
+        unit = common.parse_modalities(args.unit_norm, data.modalities, flag="--unit-norm")
         data = FeatureNormalizer("unit_norm", modalities=unit).fit(data.train).transform(data)
     data = common.normalize(data, args.normalize)
     _STATE["modalities"] = data.modalities

@@ -258,3 +258,11 @@ def test_recipe_intensity_loss_option():
             common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="huber")
     finally:
         sys.path.remove(recipes)
+
+
+def test_cia_mosi_unit_norm_flag_names_itself_on_bad_input(tmp_path, capsys):
+    from keras_msa.runner import RecipeError
+
+    with pytest.raises(RecipeError, match=r"--unit-norm: \['vision'\] not in the data"):
+        _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,2", "--epochs", "1", "--modalities", "text,audio",
+                                 "--unit-norm", "text,vision"], tmp_path)

@@ -307,7 +307,10 @@ class FeatureNormalizer:
       valid / test, never their labels): it aligns the feature scale of data
       an extractor was trained on with data it has not seen (bc-LSTM MOSI:
       the test text / video features have 0.71 / 0.54 times the training
-      spread). :meth:`fit` stores nothing for it.
+      spread). It also removes any overall shift of a split's features,
+      label-prior shifts included (on bc-LSTM MOSI it costs CIA 4 points of
+      Acc2: the test split is more positive than train). :meth:`fit` stores
+      nothing for it.
     * ``"unit_norm"``: every step's feature vector divided by its L2 norm
       (per sample, no statistics; inductive).
     * ``"clip"``: clip to [-clip_value, clip_value] only (MMMO audio saturates
