@@ -89,7 +89,9 @@ def _read_csd_folder(args):
 def load_data(args):
     from keras_msa.data_tools.readers import group_by_video
 
-    common.set_default_epochs(args, real=50, synthetic=8)
+    # 16 synthetic epochs: at 8 the emotion head is still near its base rates (6-emotion F1 37.7 at the
+    # paper's 0.4 threshold, W-Acc 50.0 at 0.18 on every emotion); at 16 it is 74.7 / 59.9 (seed 0, 3.6 min).
+    common.set_default_epochs(args, real=50, synthetic=16)
     if args.data_dir is None:
         from keras_msa.data_tools.synthetic import make_synthetic
 
