@@ -260,7 +260,7 @@ def test_recipe_intensity_loss_option():
         sys.path.remove(recipes)
 
 
-def test_cia_mosi_unit_norm_flag_names_itself_on_bad_input(tmp_path, capsys):
+def test_cia_mosi_unit_norm_flag_names_itself_on_bad_input(tmp_path):
     from keras_msa.runner import RecipeError
 
     with pytest.raises(RecipeError, match=r"--unit-norm: \['vision'\] not in the data"):
