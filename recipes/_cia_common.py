@@ -17,6 +17,7 @@ bc-LSTM release (62 / 31 videos) and also prints the numbers reported on that
 exact data (bc-LSTM 80.3, MMMU-BA 82.31).
 """
 
+import argparse
 import os
 import sys
 
@@ -388,12 +389,39 @@ def attention_model(model, build_kwargs):
     from keras_msa.models.cia import build_cia
 
     twin = build_cia(**dict(build_kwargs, return_attention=True))
-    twin.set_weights(model.get_weights())
+    # Copied layer by layer, by name: the extra outputs change the functional
+    # model's layer order, so the flat weight lists of the two models differ.
+    for layer in twin.layers:
+        if layer.weights:
+            layer.set_weights(model.get_layer(layer.name).get_weights())
     return twin
 
 
+def _non_negative_int(text):
+    """argparse type: a whole number >= 0 (argparse names the flag in its error line)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}")
+    return value
+
+
+def add_attention_argument(parser):
+    """``--attention-videos N`` of the context recipes (paper Figure 3)."""
+    parser.add_argument("--attention-videos", type=_non_negative_int, default=0,
+                        help="Write the CAM attention matrices of this many test videos (cia_attention.npz) and, "
+                             "with matplotlib, their heatmaps (cia_attention.png; paper Figure 3). Default 0.")
+
+
 def write_attention(model, build_kwargs, split, modalities, num_videos, output_dir):
-    """Save the CAM attention matrices of the first test videos (``cia_attention.npz``; paper Figure 3)."""
+    """Save the CAM attention matrices of the first test videos (paper Figure 3).
+
+    Writes ``cia_attention.npz`` (``attention_{x}_{y}``: (videos, directions,
+    steps, steps), ``lengths``, ``video_ids``) and, when matplotlib is
+    installed, the heatmaps ``cia_attention.png`` (:func:`plot_attention`).
+    """
     twin = attention_model(model, build_kwargs)
     n = int(min(num_videos, len(split)))
     x = {k: v[:n] for k, v in context_inputs(split, modalities).items()}
@@ -403,6 +431,62 @@ def write_attention(model, build_kwargs, split, modalities, num_videos, output_d
     arrays["video_ids"] = np.asarray(split.ids[:n]).astype(str)
     path = os.path.join(output_dir, "cia_attention.npz")
     np.savez(path, **arrays)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("note: matplotlib is not installed, so only the matrices were written "
+              "(pip install 'keras_msa[plot]' for the Figure-3 heatmaps)")
+        return path
+    plot_attention(arrays, os.path.join(output_dir, "cia_attention.png"))
+    return path
+
+
+DIRECTION_TITLES = {2: ("CAM(BI, M)", "CAM(M, BI)"), 1: ("CAM(M, BI)",)}
+
+
+def plot_attention(arrays, path):
+    """Figure-3 heatmaps: one row per video, one panel per modality pair and CAM direction.
+
+    ``arrays`` holds ``attention_{x}_{y}`` of shape (videos, directions,
+    steps, steps) (or (videos, steps, steps) for one modality), ``lengths``
+    and ``video_ids``. Each panel shows the real utterances only: cell (i, j)
+    is the weight of utterance j when utterance i is classified. The
+    directions are labelled as in :class:`BimodalInteraction` ("both" gives
+    CAM(BI, M) then CAM(M, BI); "paper" and the CIA - IIM ablation one).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = []
+    for key in sorted(k for k in arrays if k.startswith("attention_")):
+        weights = np.asarray(arrays[key])
+        if weights.ndim == 3:
+            weights = weights[:, None]
+        name = "-".join(SHORT.get(m, m) for m in key[len("attention_"):].split("_"))
+        titles = DIRECTION_TITLES.get(weights.shape[1], tuple(f"direction {d}" for d in range(weights.shape[1])))
+        if weights.shape[1] == 1 and "_" not in key[len("attention_"):]:
+            titles = ("self-attention",)
+        panels += [(f"{name}: {titles[d]}", weights[:, d]) for d in range(weights.shape[1])]
+    lengths = np.asarray(arrays["lengths"])
+    ids = np.asarray(arrays["video_ids"])
+    rows, cols = len(lengths), len(panels)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False)
+    for i, n in enumerate(lengths):
+        n = int(n)
+        ticks = [f"u{k + 1}" for k in range(n)]
+        step = max(1, n // 12)
+        for j, (title, weights) in enumerate(panels):
+            ax = axes[i, j]
+            image = ax.imshow(weights[i, :n, :n], cmap="viridis", vmin=0.0, aspect="equal")
+            ax.set_xticks(range(0, n, step), ticks[::step], fontsize=6, rotation=90)
+            ax.set_yticks(range(0, n, step), ticks[::step], fontsize=6)
+            ax.set_title(f"{ids[i]}\n{title}" if j == 0 else title, fontsize=8)
+            fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return path
 
 

@@ -26,7 +26,8 @@ Without ``--data-dir`` the data are synthetic with the real shape and the
 numbers are not comparable with the paper's. Outputs (``--output-dir``,
 default ``runs/cia_mosei``): ``results.json``, ``cia_mosei.keras``, the
 SavedModel, ``history.csv`` and, with ``--attention-videos N``, the attention
-matrices of N test videos (``cia_attention.npz``, paper Figure 3).
+matrices of N test videos (``cia_attention.npz``) and, with matplotlib, their
+heatmaps (``cia_attention.png``, paper Figure 3).
 """
 
 import glob
@@ -59,8 +60,7 @@ def add_arguments(parser):
                              "3, /3, i.e. inside the IIMs' tanh range; none = the CIM npz as distributed; "
                              "split_max = the CIA script, leaks test statistics).")
     parser.add_argument("--folds", default=None, help="Folds JSON for --format csd (CMU standard folds).")
-    parser.add_argument("--attention-videos", type=int, default=0,
-                        help="Write the attention matrices of this many test videos (paper Figure 3).")
+    common.add_attention_argument(parser)
 
 
 def _read_csd_folder(args):

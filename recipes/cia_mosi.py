@@ -89,8 +89,7 @@ def add_arguments(parser):
     parser.add_argument("--ema", type=float, default=0.0,
                         help="Exponential moving average of the weights with this momentum (0 = off, the "
                              "reference); the averaged weights replace the trained ones after the last epoch.")
-    parser.add_argument("--attention-videos", type=int, default=0,
-                        help="Write the attention matrices of this many test videos (paper Figure 3).")
+    common.add_attention_argument(parser)
 
 
 def _heads(args):

@@ -266,3 +266,57 @@ def test_cia_mosi_unit_norm_flag_names_itself_on_bad_input(tmp_path):
     with pytest.raises(RecipeError, match=r"--unit-norm: \['vision'\] not in the data"):
         _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,2", "--epochs", "1", "--modalities", "text,audio",
                                  "--unit-norm", "text,vision"], tmp_path)
+
+
+def test_cia_mosi_attention_videos_write_figure3_matrices_and_heatmaps(tmp_path):
+    results = _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,3", "--epochs", "1", "--rnn-units", "4",
+                                       "--dense-units", "8", "--mask-attention-keys", "--attention-videos", "2"],
+                          tmp_path)
+    assert 0.0 <= results["metrics"]["Acc2"] <= 100.0
+    saved = np.load(os.path.join(tmp_path, "cia_attention.npz"))
+    assert sorted(k for k in saved.files if k.startswith("attention_")) == [
+        "attention_audio_vision", "attention_text_audio", "attention_vision_text"]
+    lengths = saved["lengths"]
+    assert lengths.shape == (2,) and saved["video_ids"].shape == (2,)
+    for key in ("attention_audio_vision", "attention_text_audio", "attention_vision_text"):
+        weights = saved[key]
+        assert weights.shape[:2] == (2, 2) and weights.shape[2] == weights.shape[3]  # both CAM directions
+        for i, n in enumerate(lengths):
+            real = weights[i, :, :n, :]
+            # a softmax over the real key utterances only (--mask-attention-keys): padded keys get 0
+            np.testing.assert_allclose(real[..., :n].sum(-1), 1.0, atol=1e-5)
+            np.testing.assert_allclose(real[..., n:], 0.0, atol=1e-7)
+    with open(os.path.join(tmp_path, "cia_attention.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_attention_videos_flag_rejects_a_negative_count(tmp_path):
+    from keras_msa.runner import RecipeError
+
+    with pytest.raises(RecipeError, match=r"--attention-videos: expected a whole number >= 0, found '-1'"):
+        _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,2", "--attention-videos", "-1"], tmp_path)
+
+
+def test_attention_twin_carries_the_trained_weights():
+    import sys
+
+    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
+    sys.path.insert(0, recipes)
+    try:
+        import _cia_common as common
+    finally:
+        sys.path.remove(recipes)
+    dims = {"text": 6, "audio": 5, "vision": 4}
+    kwargs = dict(feature_dims=dims, level="context", num_steps=5, heads=("intensity",), rnn_units=3,
+                  dense_units=4, seed=3)
+    model = build_cia(**kwargs)
+    rng = np.random.default_rng(0)
+    for w in model.weights:  # weights no fresh build would draw
+        w.assign(rng.normal(size=w.shape).astype("float32") * 0.3)
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], "float32")
+    x = {m: rng.normal(size=(2, 5, d)).astype("float32") * mask[..., None] for m, d in dims.items()}
+    x["utterance_mask"] = mask
+    twin = common.attention_model(model, kwargs)
+    assert len(twin.outputs) == len(model.outputs) + 3  # one attention output per modality pair
+    expected = model.predict(x, verbose=0)["intensity"]
+    np.testing.assert_allclose(twin.predict(x, verbose=0)["intensity"], expected, atol=1e-6)
