@@ -284,7 +284,8 @@ def _run(recipe, args):
     best = None
     if d["monitor"] is not None:
         best = BestWeights(
-            os.path.join(output_dir, "best.weights.h5"), monitor=d["monitor"], mode=d["monitor_mode"],
+            os.path.join(output_dir, "best.weights.h5"), monitor=logged_name(model, d["monitor"]),
+            mode=d["monitor_mode"],
             keep_ties=d["keep_ties"], resume=resuming,
         )
     callbacks = [
@@ -342,6 +343,32 @@ def _run(recipe, args):
     print(f"wrote {output_dir}/results.json, {model_path}" + (f", {export_path}" if export_path else ""))
     del np
     return results
+
+
+def logged_name(model, name):
+    """The name under which Keras logs the per-output quantity ``name`` of ``model``.
+
+    Keras 3 prefixes a metric with its output's name (``val_sentiment_loss``)
+    only when the model has several outputs; with one output it logs
+    ``val_loss`` / ``val_accuracy``. Recipes name the per-output quantity;
+    this maps it to the logged one (an ablation can leave the sentiment head
+    as the only output, e.g. CIA - IIM of the segment script). Names that
+    carry no output prefix are returned unchanged.
+
+    >>> import keras
+    >>> inputs = keras.Input((3,))
+    >>> model = keras.Model(inputs, {"sentiment": keras.layers.Dense(2, name="sentiment")(inputs)})
+    >>> logged_name(model, "val_sentiment_accuracy")
+    'val_accuracy'
+    """
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) != 1:
+        return name
+    prefix = "val_" if name.startswith("val_") else ""
+    rest = name[len(prefix):]
+    if rest.startswith(names[0] + "_"):
+        return prefix + rest[len(names[0]) + 1:]
+    return name
 
 
 def _json_default(value):

@@ -569,7 +569,8 @@ def make_segment_recipe(dataset_name):
     def build_model(dataset, args):
         if args.mask_attention_keys:
             raise RecipeError("--mask-attention-keys applies to utterance-context data only (the script has no mask)")
-        return build_cia_model(build_kwargs(dataset, args))
+        state["model"] = build_cia_model(build_kwargs(dataset, args))
+        return state["model"]
 
     def make_arrays(split, args):
         mods = state["modalities"]
@@ -591,7 +592,10 @@ def make_segment_recipe(dataset_name):
 
         if args.patience <= 0:
             return []
-        return [keras.callbacks.EarlyStopping(monitor="val_sentiment_loss", mode="min", patience=args.patience)]
+        from keras_msa.runner import logged_name
+
+        monitor = logged_name(state["model"], "val_sentiment_loss")
+        return [keras.callbacks.EarlyStopping(monitor=monitor, mode="min", patience=args.patience)]
 
     def evaluate(model, dataset, args):
         mods = state["modalities"]

@@ -320,3 +320,14 @@ def test_attention_twin_carries_the_trained_weights():
     assert len(twin.outputs) == len(model.outputs) + 3  # one attention output per modality pair
     expected = model.predict(x, verbose=0)["intensity"]
     np.testing.assert_allclose(twin.predict(x, verbose=0)["intensity"], expected, atol=1e-6)
+
+
+def test_segment_recipe_ablation_selects_on_the_single_output_logs(tmp_path):
+    # CIA - IIM leaves the sentiment head as the only output: Keras then logs val_accuracy / val_loss
+    # (no output prefix), and both the checkpoint selection and the early stopping must follow.
+    results = _run_recipe("cia_mmmo", ["--synthetic-sizes", "12,6,6", "--epochs", "2", "--modalities", "audio,vision",
+                                       "--rnn-units", "3", "--dense-units", "4", "--no-iim", "--patience", "1"],
+                          tmp_path)
+    assert results["selection"] == "best val_accuracy (max)"
+    assert results["best_epoch"] in (1, 2)
+    assert 0.0 <= results["metrics"]["Acc2"] <= 100.0

@@ -191,3 +191,18 @@ def test_monitor_none_keeps_the_last_epoch(tmp_path):
                          exit_on_error=False)
     assert results["best_epoch"] is None and results["selection"] == "last epoch"
     assert not (out / "best.weights.h5").exists()
+
+
+def test_logged_name_drops_the_output_prefix_of_single_output_models():
+    import keras
+
+    from keras_msa.runner import logged_name
+
+    inputs = keras.Input((3,))
+    single = keras.Model(inputs, {"sentiment": keras.layers.Dense(2, name="sentiment")(inputs)})
+    double = keras.Model(inputs, {"sentiment": keras.layers.Dense(2, name="sentiment")(inputs),
+                                  "recon": keras.layers.Dense(3, name="recon")(inputs)})
+    assert logged_name(single, "val_sentiment_accuracy") == "val_accuracy"
+    assert logged_name(single, "sentiment_loss") == "loss"
+    assert logged_name(single, "val_loss") == "val_loss"
+    assert logged_name(double, "val_sentiment_accuracy") == "val_sentiment_accuracy"
