@@ -94,6 +94,14 @@ def table_row_name(modalities, use_iim=True):
 
 
 # ------------------------------------------------------------------ flags
+def parse_heads(text, allowed, flag="--heads"):
+    """The heads named in ``text`` (comma-separated), in ``allowed``'s order; one error line otherwise."""
+    heads = [h.strip() for h in str(text).split(",") if h.strip()]
+    if not heads or any(h not in allowed for h in heads) or len(set(heads)) != len(heads):
+        raise RecipeError(f"{flag}: expected a comma-separated subset of {','.join(allowed)}, found {text!r}")
+    return tuple(h for h in allowed if h in heads)
+
+
 def parse_modalities(text, available=MODALITIES, flag="--modalities"):
     if text is None:
         return tuple(m for m in MODALITIES if m in available)

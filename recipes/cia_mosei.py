@@ -1,6 +1,8 @@
 """CIA (Chauhan et al., EMNLP 2019) on CMU-MOSEI: sentiment, intensity and emotions.
 
-One model with three per-utterance heads trained jointly (CIM convention):
+One model with three per-utterance heads trained jointly (CIM convention;
+``--heads`` picks a subset, and data without emotion labels, such as the MulT
+and MMSA pickles, train the first two):
 sentiment classes (softmax; 2 classes = score >= 0 by default, ``--num-classes
 5 / 7``), sentiment intensity (tanh on score / 3, MSE) and the 6 emotions +
 "no emotion" (sigmoid, BCE). Every loss, the six IIM reconstruction MSEs
@@ -60,6 +62,10 @@ def add_arguments(parser):
                              "3, /3, i.e. inside the IIMs' tanh range; none = the CIM npz as distributed; "
                              "split_max = the CIA script, leaks test statistics).")
     parser.add_argument("--folds", default=None, help="Folds JSON for --format csd (CMU standard folds).")
+    parser.add_argument("--heads", default="auto",
+                        help="Comma-separated heads among sentiment,intensity,emotions. Default auto: all three "
+                             "when the data carry emotion labels (CIM npz, SDK 'All Labels'), else "
+                             "sentiment,intensity (the MulT / MMSA pickles have sentiment scores only).")
     common.add_attention_argument(parser)
 
 
@@ -112,13 +118,31 @@ def load_data(args):
             data = group_by_video(read_mmsa_pickle(args.data_dir, dataset="mosei"), pooling="mean")
         else:
             data = group_by_video(_read_csd_folder(args), pooling="mean")
-    if "emotions" not in data.train.labels:
-        raise RecipeError(f"{data.info.get('source', args.data_dir)}: no emotion labels (this recipe trains the "
-                          "emotion head; MOSEI releases with 'All Labels' / emotion arrays are needed)")
+    _DATA_INFO["heads"] = _resolve_heads(args, data)
     mods = common.parse_modalities(args.modalities, data.modalities)
     data = data.select_modalities(mods)
     data = common.fit_utterance_axis(data)
     return common.normalize(data, args.normalize)
+
+
+def _resolve_heads(args, data):
+    """``--heads`` checked against the labels of the data (``auto``: every head the labels allow)."""
+    source = data.info.get("source", args.data_dir)
+    has = {"emotions": "emotions" in data.train.labels, "intensity": "sentiment" in data.train.labels,
+           "sentiment": bool({"sentiment", "class"} & set(data.train.labels))}
+    if args.heads == "auto":
+        heads = tuple(h for h in HEADS if has[h])
+        if not has["emotions"]:
+            print(f"note: {source} has no emotion labels: the emotion head is not trained (heads: "
+                  f"{','.join(heads)}; --heads sets them).")
+    else:
+        heads = common.parse_heads(args.heads, HEADS)
+    missing = [h for h in heads if not has[h]]
+    if missing or not heads:
+        raise RecipeError(f"--heads: {source} has no labels for {missing or list(HEADS)} (its labels: "
+                          f"{sorted(data.train.labels)}; emotions need emotion intensities, intensity needs the "
+                          "continuous sentiment scores)")
+    return heads
 
 
 def _emotion_order(dataset):
@@ -134,8 +158,8 @@ def _convention(args):
 
 
 def _build_kwargs(dataset, args):
-    return common.cia_model_kwargs(dataset, args, "context", HEADS, args.num_classes, args.mask_attention_keys,
-                                   num_emotions=7)
+    return common.cia_model_kwargs(dataset, args, "context", _DATA_INFO["heads"], args.num_classes,
+                                   args.mask_attention_keys, num_emotions=7)
 
 
 def build_model(dataset, args):
@@ -144,7 +168,7 @@ def build_model(dataset, args):
 
 def make_arrays(split, args):
     mods = tuple(m for m in common.MODALITIES if m in split.modalities)
-    return common.context_arrays(split, HEADS, mods, args.reconstruction, not args.no_iim,
+    return common.context_arrays(split, _DATA_INFO["heads"], mods, args.reconstruction, not args.no_iim,
                                  sentiment_convention=_convention(args), num_emotions=7,
                                  emotion_order=_DATA_INFO.get("emotion_order"))
 
@@ -153,11 +177,12 @@ _DATA_INFO = {}
 
 
 def compile_args(args):
-    return {"loss": common.loss_dict(HEADS, _DATA_INFO["modalities"], args.reconstruction, not args.no_iim)}
+    return {"loss": common.loss_dict(_DATA_INFO["heads"], _DATA_INFO["modalities"], args.reconstruction,
+                                     not args.no_iim)}
 
 
 def evaluate(model, dataset, args):
-    return common.context_report(model, dataset, HEADS, dataset.modalities, num_emotions=7,
+    return common.context_report(model, dataset, _DATA_INFO["heads"], dataset.modalities, num_emotions=7,
                                  emotion_order=_emotion_order(dataset), sentiment_convention=_convention(args))
 
 
@@ -166,6 +191,11 @@ def paper_results(args):
     out = common.paper_table1("mosei", mods, use_iim=not args.no_iim)
     if args.num_classes != 2:  # the paper's F1 is the 2-class one
         out.pop("F1", None)
+    heads = _DATA_INFO.get("heads", HEADS)
+    if "emotions" not in heads:
+        out = {k: v for k, v in out.items() if not k.startswith("Emo_")}
+    if "sentiment" not in heads:  # the paper's Acc2 / F1 come from the class head
+        out = {k: v for k, v in out.items() if k not in ("Acc2", "F1")}
     print(f"paper: CIA Table 1 / 3 / 5a, MOSEI, row {common.table_row_name(mods, not args.no_iim)}")
     return out
 

@@ -93,10 +93,7 @@ def add_arguments(parser):
 
 
 def _heads(args):
-    heads = tuple(h.strip() for h in args.heads.split(",") if h.strip())
-    if not heads or any(h not in ("sentiment", "intensity") for h in heads):
-        raise RecipeError(f"--heads: expected a subset of sentiment,intensity, found {args.heads!r}")
-    return heads
+    return common.parse_heads(args.heads, ("sentiment", "intensity"))
 
 
 def load_data(args):

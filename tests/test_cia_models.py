@@ -331,3 +331,29 @@ def test_segment_recipe_ablation_selects_on_the_single_output_logs(tmp_path):
     assert results["selection"] == "best val_accuracy (max)"
     assert results["best_epoch"] in (1, 2)
     assert 0.0 <= results["metrics"]["Acc2"] <= 100.0
+
+
+def test_cia_mosei_recipe_on_a_mult_pickle_trains_the_heads_its_labels_allow(tmp_path, monkeypatch, capsys):
+    # The MulT MOSEI pickle carries sentiment scores only: the default heads become sentiment + intensity
+    # (with a note), the paper's emotion numbers are not printed, and asking for emotions is one clear error.
+    from keras_msa.data_tools.readers import processed
+    from keras_msa.runner import RecipeError
+    from tests.test_readers import write_mult
+
+    monkeypatch.setitem(processed.MULT_SIZES, "mosei", {"train": 6, "valid": 3, "test": 4})
+    path = tmp_path / "mosei_senti_data.pkl"
+    write_mult(path, T=(5, 6, 7), dims=(300, 74, 35))
+    argv = ["--data-dir", str(path), "--format", "mult", "--epochs", "1", "--modalities", "text,audio",
+            "--rnn-units", "3", "--dense-units", "4"]
+    results = _run_recipe("cia_mosei", argv, tmp_path / "run")
+    assert "has no emotion labels: the emotion head is not trained (heads: sentiment,intensity" in (
+        capsys.readouterr().out)
+    m = results["metrics"]
+    assert np.isfinite(m["Acc2"]) and np.isfinite(m["MAE"]) and not any(k.startswith("Emo_") for k in m)
+    assert results["paper"] == {"F1": 77.8, "Acc2": 80.06, "Acc5": 48.66, "Acc7": 49.08, "MAE": 0.694,
+                                "r": 0.579}  # Table 1, MOSEI, T+A, without the emotion columns
+    with pytest.raises(RecipeError, match=r"--heads: .*mosei_senti_data.pkl has no labels for \['emotions'\]"):
+        _run_recipe("cia_mosei", argv + ["--heads", "sentiment,emotions"], tmp_path / "run2")
+    with pytest.raises(RecipeError, match=r"--heads: expected a comma-separated subset of "
+                                          r"sentiment,intensity,emotions, found 'sentiment,sad'"):
+        _run_recipe("cia_mosei", argv + ["--heads", "sentiment,sad"], tmp_path / "run3")
