@@ -32,7 +32,6 @@ matrices of N test videos (``cia_attention.npz``) and, with matplotlib, their
 heatmaps (``cia_attention.png``, paper Figure 3).
 """
 
-import glob
 import os
 import sys
 
@@ -70,25 +69,13 @@ def add_arguments(parser):
 
 
 def _read_csd_folder(args):
+    from keras_msa.data_tools.readers import find_sdk_csd
     from keras_msa.data_tools.readers import read_sdk_csd
 
     if args.folds is None:
         raise RecipeError("--format csd needs --folds (e.g. shared/datasets/folds/cmu_mosei_std_folds.json)")
-    files = sorted(glob.glob(os.path.join(args.data_dir, "*.csd")))
-
-    def find(*keys):
-        for key in keys:
-            hits = [f for f in files if key.lower() in os.path.basename(f).lower()]
-            if hits:
-                return hits[0]
-        return None
-
-    paths = {"text": find("glove"), "audio": find("covarep"), "vision": find("facet", "openface")}
-    labels = find("labels")
-    if labels is None or paths["text"] is None:
-        raise RecipeError(f"--data-dir {args.data_dir}: expected *glove*.csd and *Labels*.csd (found "
-                          f"{[os.path.basename(f) for f in files]})")
-    paths = {m: p for m, p in paths.items() if p is not None}
+    paths, labels = find_sdk_csd(args.data_dir)
+    print("csd files: " + ", ".join(f"{m} {os.path.basename(p)}" for m, p in dict(paths, labels=labels).items()))
     return read_sdk_csd(paths, labels, args.folds, name="mosei")
 
 

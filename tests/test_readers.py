@@ -2,6 +2,7 @@
 written in the documented layouts (data_and_metrics.md §2), malformed input."""
 
 import json
+import pathlib
 import os
 import pickle
 import warnings
@@ -911,3 +912,23 @@ def test_read_dataset_dispatch(tmp_path):
     assert isinstance(d, MSADataset) and d.name == "mosi"
     with pytest.raises(ValueError, match="format"):
         read_dataset("pkl", path)
+
+
+def test_find_sdk_csd_goes_by_root_names_not_file_names(tmp_path):
+    from keras_msa.data_tools.readers import find_sdk_csd
+
+    paths, label_csd = write_sdk(tmp_path, labels_width=7)
+    # the SDK's download names (CMU_MOSEI_*.csd) say nothing of "glove" or "labels" in a uniform way
+    renamed = {"text": "CMU_MOSEI_TimestampedWordVectors.csd", "audio": "CMU_MOSEI_COVAREP.csd",
+               "vision": "CMU_MOSEI_VisualFacet42.csd"}
+    for m, name in renamed.items():
+        paths[m].rename(tmp_path / name)
+    label_csd.rename(tmp_path / "CMU_MOSEI_Labels.csd")
+    write_csd(tmp_path / "CMU_MOSEI_VisualOpenFace2.csd", "OpenFace_2",
+              {"vA": (np.array([[0.0, 0.1]]), np.ones((1, 2)))})
+    found, labels = find_sdk_csd(tmp_path)
+    assert {m: p.name for m, p in ((m, pathlib.Path(p)) for m, p in found.items())} == renamed  # FACET first
+    assert pathlib.Path(labels).name == "CMU_MOSEI_Labels.csd"
+    (tmp_path / "CMU_MOSEI_TimestampedWordVectors.csd").unlink()
+    raises(lambda: find_sdk_csd(tmp_path), str(tmp_path), "a text file with a root among ['glove_vectors']",
+           "'CMU_MOSEI_COVAREP.csd': 'COVAREP'")

@@ -33,6 +33,7 @@ from keras_msa.data_tools.labels import youtube_argmax  # noqa: F401
 # readers and word alignment (readers helper)
 from keras_msa.data_tools import alignment  # noqa: F401
 from keras_msa.data_tools.readers import FORMATS  # noqa: F401
+from keras_msa.data_tools.readers import find_sdk_csd  # noqa: F401
 from keras_msa.data_tools.readers import group_by_video  # noqa: F401
 from keras_msa.data_tools.readers import parse_segment_id  # noqa: F401
 from keras_msa.data_tools.readers import read_bclstm_mosi  # noqa: F401

@@ -21,6 +21,7 @@ from keras_msa.data_tools.readers.bclstm import read_mosi_sentiment
 from keras_msa.data_tools.readers.cim import read_cim_npz
 from keras_msa.data_tools.readers.context import group_by_video
 from keras_msa.data_tools.readers.context import parse_segment_id
+from keras_msa.data_tools.readers.csd import find_sdk_csd
 from keras_msa.data_tools.readers.csd import read_csd
 from keras_msa.data_tools.readers.csd import read_sdk_csd
 from keras_msa.data_tools.readers.mfn import read_mfn_h5
@@ -59,6 +60,7 @@ def read_dataset(format, path, **kwargs):
 
 __all__ = [
     "FORMATS",
+    "find_sdk_csd",
     "group_by_video",
     "parse_segment_id",
     "read_bclstm_mosi",

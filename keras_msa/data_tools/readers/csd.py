@@ -189,6 +189,66 @@ def _segments(label_data, path):
     return out, width
 
 
+#: Root names of the SDK's high-level computational sequences, per modality, in order of preference
+#: (CMU-MultimodalSDK ``standard_datasets`` recipes; data_and_metrics.md §2.1).
+SDK_ROOTS = {
+    "text": ("glove_vectors",),
+    "audio": ("COVAREP", "OpenSmile-EB10", "OpenSmile-IS09"),
+    "vision": ("FACET 4.2", "FACET 4.1", "OpenFace_2", "OpenFace_1"),
+    "labels": ("All Labels", "Opinion Segment Labels"),
+}
+
+
+def csd_root_name(path):
+    """The top-level group name of a ``.csd`` file (``"COVAREP"``...), validated like :func:`read_csd`."""
+    f, root, _ = _open_csd(path)
+    f.close()
+    return root
+
+
+def find_sdk_csd(folder):
+    """Find the feature and label ``.csd`` files of a folder by their root names, not their file names.
+
+    The SDK's downloads are named after their URLs
+    (``CMU_MOSEI_TimestampedWordVectors.csd``, ``CMU_MOSEI_VisualFacet42.csd``,
+    ...) or, once deployed, after their root names; the root name inside
+    each file (``glove_vectors``, ``COVAREP``, ``FACET 4.2``, ``All Labels``
+    ...) is what identifies it. Where several files serve one modality the
+    first root of :data:`SDK_ROOTS` wins (FACET before OpenFace).
+
+    Args:
+        folder: a directory holding ``.csd`` files.
+
+    Returns:
+        ``(paths, label_csd)``: ``{modality: path}`` for the modalities found
+        and the labels file, ready for :func:`read_sdk_csd`.
+
+    Raises:
+        DataValidationError: naming the folder, when it has no labels file or
+        no text file, with the root names it did find.
+    """
+    import glob
+
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise data_error(folder, "<folder>", "a directory of .csd files", "no such directory")
+    roots = {path: csd_root_name(path) for path in sorted(glob.glob(os.path.join(folder, "*.csd")))}
+    chosen = {}
+    for role, names in SDK_ROOTS.items():
+        for name in names:
+            hits = [path for path, root in roots.items() if root == name]
+            if hits:
+                chosen[role] = hits[0]
+                break
+    found = {os.path.basename(p): r for p, r in roots.items()}
+    for role in ("labels", "text"):
+        if role not in chosen:
+            raise data_error(folder, "<.csd root names>", f"a {role} file with a root among {list(SDK_ROOTS[role])}",
+                             found or "no .csd file")
+    label_csd = chosen.pop("labels")
+    return chosen, label_csd
+
+
 def read_sdk_csd(
     paths,
     label_csd,
