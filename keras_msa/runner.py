@@ -296,10 +296,18 @@ def _run(recipe, args):
     ] + ([best] if best is not None else [])
     if recipe.callbacks is not None:
         callbacks.extend(recipe.callbacks(args))
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    first_batch = min(global_batch, len(next(iter(x_train.values())) if isinstance(x_train, dict) else x_train))
+    even_first_batch(first_batch, replicas, "the first training batch (--batch-size)")
+    validation_batch = max(global_batch, 256)
+    if validation is not None and replicas > 1:
+        n_valid = len(next(iter(x_valid.values())) if isinstance(x_valid, dict) else x_valid)
+        validation_batch = even_first_batch(min(validation_batch, n_valid), replicas, "the validation split",
+                                            round_down=True)
     t0 = time.time()
     history = model.fit(
         train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,
-        verbose=args.verbose, validation_batch_size=max(global_batch, 256),
+        verbose=args.verbose, validation_batch_size=validation_batch,
         shuffle=False,  # EpochBatches shuffles by (seed, epoch); Keras would use Python's global RNG
     )
     train_seconds = time.time() - t0
@@ -343,6 +351,29 @@ def _run(recipe, args):
     print(f"wrote {output_dir}/results.json, {model_path}" + (f", {export_path}" if export_path else ""))
     del np
     return results
+
+
+def even_first_batch(size, replicas, what, round_down=False):
+    """A first batch of ``size`` samples that splits evenly over ``replicas``.
+
+    Keras 3 (TensorFlow backend) averages the first batch of every
+    ``fit`` / ``evaluate`` over the replicas of a distribution strategy to
+    build the model symbolically, which fails with an ``AddN`` shape error
+    when the replicas hold different numbers of samples (keras-team/keras
+    #19246). ``round_down=True`` returns the largest multiple of ``replicas``
+    not above ``size`` (a batch size for evaluation: only its first batch
+    must be even); otherwise ``size`` must already be a multiple.
+
+    Raises:
+        RecipeError: naming ``what``, the size and the replica count.
+    """
+    if replicas <= 1:
+        return size
+    even = size // replicas * replicas
+    if even == 0 or (even != size and not round_down):
+        raise RecipeError(f"{what}: {size} samples do not split evenly over {replicas} replicas (expected a "
+                          f"multiple of {replicas}; Keras 3 averages the first batch over the replicas)")
+    return even
 
 
 def logged_name(model, name):

@@ -160,9 +160,12 @@ def test_results_table_lists_ours_and_paper():
 
 
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    # 47 validation samples: the validation batch is rounded down to 46 so that its first batch splits evenly
+    # over the 2 replicas (Keras 3 averages the first batch over them, keras-team/keras#19246)
     out = tmp_path / "mirrored"
     cmd = [sys.executable, os.path.join(HERE, "toy_recipe.py"), "--distribute", "mirrored", "--cpu-devices", "2",
-           "--epochs", "2", "--batch-size", "32", "--output-dir", str(out), "--verbose", "0", "--no-export"]
+           "--epochs", "2", "--batch-size", "32", "--output-dir", str(out), "--verbose", "0", "--no-export",
+           "--sizes", "160,47,64"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -206,3 +209,16 @@ def test_logged_name_drops_the_output_prefix_of_single_output_models():
     assert logged_name(single, "sentiment_loss") == "loss"
     assert logged_name(single, "val_loss") == "val_loss"
     assert logged_name(double, "val_sentiment_accuracy") == "val_sentiment_accuracy"
+
+
+def test_even_first_batch_for_distribution_strategies():
+    from keras_msa.runner import even_first_batch
+
+    assert even_first_batch(47, 1, "x") == 47
+    assert even_first_batch(32, 2, "x") == 32
+    assert even_first_batch(47, 2, "the validation split", round_down=True) == 46
+    with pytest.raises(RecipeError, match=r"the first training batch \(--batch-size\): 31 samples do not split "
+                                          r"evenly over 2 replicas \(expected a multiple of 2"):
+        even_first_batch(31, 2, "the first training batch (--batch-size)")
+    with pytest.raises(RecipeError, match="the validation split: 1 samples do not split evenly over 2 replicas"):
+        even_first_batch(1, 2, "the validation split", round_down=True)

@@ -19,7 +19,8 @@ MODALITIES = ("text", "audio")
 def load_data(args):
     if args.data_dir is not None:
         raise NotImplementedError
-    return make_synthetic("mosei", seed=args.seed, sizes=(160, 48, 64), modalities=MODALITIES)
+    sizes = tuple(int(v) for v in args.sizes.split(","))
+    return make_synthetic("mosei", seed=args.seed, sizes=sizes, modalities=MODALITIES)
 
 
 def build_model(dataset, args):
@@ -56,6 +57,7 @@ def evaluate(model, dataset, args):
 
 def add_arguments(parser):
     parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--sizes", default="160,48,64", help="train,valid,test sample counts")
 
 
 RECIPE = Recipe(
