@@ -19,7 +19,7 @@ MODALITIES = ("text", "audio")
 def load_data(args):
     if args.data_dir is not None:
         raise NotImplementedError
-    sizes = tuple(int(v) for v in args.sizes.split(","))
+    sizes = tuple(int(v) for v in getattr(args, "sizes", "160,48,64").split(","))
     return make_synthetic("mosei", seed=args.seed, sizes=sizes, modalities=MODALITIES)
 
 
