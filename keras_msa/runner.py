@@ -138,6 +138,28 @@ def _positive_int(text):
     return value
 
 
+def non_negative_int(text):
+    """argparse type: a whole number >= 0 (argparse names the flag in its error line)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}")
+    return value
+
+
+def parse_sizes(text, flag="--synthetic-sizes"):
+    """``"train,valid,test"`` sample counts (three positive integers); one error line naming ``flag``."""
+    try:
+        sizes = tuple(int(v) for v in str(text).split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != 3 or min(sizes) < 1:
+        raise RecipeError(f"{flag}: expected three positive integers train,valid,test, found {text!r}")
+    return sizes
+
+
 def _positive_float(text):
     try:
         value = float(text)
@@ -276,10 +298,13 @@ def _run(recipe, args):
             start_epoch = int(json.load(f)["epoch"])
         print(f"resuming the interrupted run in {output_dir} from epoch {start_epoch + 1}")
     global_batch = args.batch_size
-    train_batches = EpochBatches(
-        x_train, y_train, w_train, batch_size=global_batch, seed=args.seed, shuffle=d["shuffle"],
-        drop_remainder=d["drop_remainder"], start_epoch=start_epoch,
-    )
+    try:
+        train_batches = EpochBatches(
+            x_train, y_train, w_train, batch_size=global_batch, seed=args.seed, shuffle=d["shuffle"],
+            drop_remainder=d["drop_remainder"], start_epoch=start_epoch,
+        )
+    except ValueError as exc:  # e.g. fewer training samples than one batch with drop_remainder
+        raise RecipeError(f"--batch-size {global_batch}: {exc}") from exc
     # monitor=None keeps the last epoch's weights (fixed-epoch protocols, e.g. bc-LSTM MOSI).
     best = None
     if d["monitor"] is not None:

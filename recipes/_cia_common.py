@@ -17,7 +17,6 @@ bc-LSTM release (62 / 31 videos) and also prints the numbers reported on that
 exact data (bc-LSTM 80.3, MMMU-BA 82.31).
 """
 
-import argparse
 import os
 import sys
 
@@ -29,6 +28,8 @@ from keras_msa import metrics  # noqa: E402
 from keras_msa.data_tools.dataset import MSADataset  # noqa: E402
 from keras_msa.data_tools.dataset import MSASplit  # noqa: E402
 from keras_msa.runner import RecipeError  # noqa: E402
+from keras_msa.runner import non_negative_int  # noqa: E402
+from keras_msa.runner import parse_sizes  # noqa: E402
 
 MODALITIES = ("text", "audio", "vision")
 SHORT = {"text": "T", "audio": "A", "vision": "V"}
@@ -194,15 +195,7 @@ def build_cia_model(kwargs):
 
 
 def synthetic_sizes(args, default):
-    if not args.synthetic_sizes:
-        return default
-    try:
-        sizes = tuple(int(v) for v in args.synthetic_sizes.split(","))
-    except ValueError:
-        sizes = ()
-    if len(sizes) != 3 or min(sizes) < 1:
-        raise RecipeError(f"--synthetic-sizes: expected three positive integers, found {args.synthetic_sizes!r}")
-    return sizes
+    return parse_sizes(args.synthetic_sizes) if args.synthetic_sizes else default
 
 
 def set_default_epochs(args, real, synthetic):
@@ -405,20 +398,9 @@ def attention_model(model, build_kwargs):
     return twin
 
 
-def _non_negative_int(text):
-    """argparse type: a whole number >= 0 (argparse names the flag in its error line)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}")
-    return value
-
-
 def add_attention_argument(parser):
     """``--attention-videos N`` of the context recipes (paper Figure 3)."""
-    parser.add_argument("--attention-videos", type=_non_negative_int, default=0,
+    parser.add_argument("--attention-videos", type=non_negative_int, default=0,
                         help="Write the CAM attention matrices of this many test videos (cia_attention.npz) and, "
                              "with matplotlib, their heatmaps (cia_attention.png; paper Figure 3). Default 0.")
 

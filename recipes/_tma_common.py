@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from keras_msa import metrics  # noqa: E402
 from keras_msa.runner import Recipe  # noqa: E402
 from keras_msa.runner import RecipeError  # noqa: E402
+from keras_msa.runner import non_negative_int  # noqa: E402
+from keras_msa.runner import parse_sizes  # noqa: E402
 
 MODEL_NAMES = ("marn", "marn_tma", "mfn", "mfn_window1", "mfn_tma")
 TMA_MODELS = ("marn_tma", "mfn_tma")
@@ -105,7 +107,7 @@ def make_recipe(dataset_name):
                                      "zero labels (y > 0, later papers).")
             parser.add_argument("--acc7-clip", action="store_true",
                                 help="Clip predictions to [-3, 3] before rounding for Acc7 (the TMA code does not).")
-        parser.add_argument("--heatmap-samples", type=int, default=0,
+        parser.add_argument("--heatmap-samples", type=non_negative_int, default=0,
                             help="With marn_tma / mfn_tma: write the per-step modality weights of this many "
                                  "test samples as tma_modality_weights.png (+ .npy) into --output-dir "
                                  "(paper Figure 2; needs matplotlib, extra 'plot').")
@@ -117,12 +119,7 @@ def make_recipe(dataset_name):
         if args.data_dir is None:
             from keras_msa.data_tools.synthetic import make_synthetic
 
-            sizes = None
-            if args.synthetic_sizes:
-                try:
-                    sizes = tuple(int(v) for v in args.synthetic_sizes.split(","))
-                except ValueError:
-                    raise RecipeError(f"--synthetic-sizes: expected three integers, found {args.synthetic_sizes!r}")
+            sizes = parse_sizes(args.synthetic_sizes) if args.synthetic_sizes else None
             data = make_synthetic(SYNTHETIC_NAMES[dataset_name], seed=args.seed, sizes=sizes, modalities=mods)
         else:
             from keras_msa.data_tools.readers.mfn import read_mfn_h5

@@ -491,3 +491,19 @@ def test_tma_recipe_reads_real_mmmo_audio_vision(shared_datasets):
     assert model.input["vision"].shape == (None, 20, 36)
     x, y, _ = recipe.make_arrays(data.test, args)
     assert y.shape == (80, 1) and 1.0 <= y.min() and y.max() <= 5.0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--synthetic-sizes", "16,8"], "--synthetic-sizes: expected three positive integers train,valid,test, "
+                                    "found '16,8'"),
+    (["--synthetic-sizes", "16,8,8"], "--batch-size 32: drop_remainder=True with 16 samples and batch_size=32"),
+    (["--heatmap-samples", "-1"], "argument --heatmap-samples: expected a whole number >= 0, found '-1'"),
+])
+def test_tma_recipe_bad_sizes_are_one_error_naming_the_flag(argv, message, tmp_path):
+    from keras_msa.runner import RecipeError
+    from keras_msa.runner import run_recipe
+
+    with pytest.raises(RecipeError) as info:
+        run_recipe(_recipe("tma_mosi"), argv=argv + ["--epochs", "1", "--no-export", "--verbose", "0",
+                                                    "--output-dir", str(tmp_path)], exit_on_error=False)
+    assert message in str(info.value)
