@@ -138,6 +138,14 @@ def test_save_reload_identical(tmp_path):
     again = keras.saving.load_model(path).predict(x, verbose=0)
     for k in ref:
         np.testing.assert_array_equal(ref[k], again[k])
+    # the SavedModel for serving: the inference graph (IIM reconstruction losses and dropout off)
+    from keras_msa.export import export_saved_model
+    from keras_msa.export import load_saved_model
+
+    serve = load_saved_model(export_saved_model(model, os.path.join(tmp_path, "saved_model")))
+    served = serve(x)
+    for k in ref:
+        np.testing.assert_allclose(np.asarray(served[k]), ref[k], atol=1e-6)
 
 
 def test_cia_learns_planted_signal_on_synthetic_context_data():
