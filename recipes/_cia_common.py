@@ -440,7 +440,9 @@ def plot_attention(arrays, path):
     ``arrays`` holds ``attention_{x}_{y}`` of shape (videos, directions,
     steps, steps) (or (videos, steps, steps) for one modality), ``lengths``
     and ``video_ids``. Each panel shows the real utterances only: cell (i, j)
-    is the weight of utterance j when utterance i is classified. The
+    is the weight of utterance j when utterance i is classified, on the
+    panel's own colour scale (the weights of one row sum to 1 over the
+    attended slots, padded ones included unless the keys are masked). The
     directions are labelled as in :class:`BimodalInteraction` ("both" gives
     CAM(BI, M) then CAM(M, BI); "paper" and the CIA - IIM ablation one).
     """
@@ -469,7 +471,7 @@ def plot_attention(arrays, path):
         step = max(1, n // 12)
         for j, (title, weights) in enumerate(panels):
             ax = axes[i, j]
-            image = ax.imshow(weights[i, :n, :n], cmap="viridis", vmin=0.0, aspect="equal")
+            image = ax.imshow(weights[i, :n, :n], cmap="viridis", aspect="equal")  # own colour scale per panel
             ax.set_xticks(range(0, n, step), ticks[::step], fontsize=6, rotation=90)
             ax.set_yticks(range(0, n, step), ticks[::step], fontsize=6)
             ax.set_title(f"{ids[i]}\n{title}" if j == 0 else title, fontsize=8)
