@@ -410,7 +410,8 @@ def write_attention(model, build_kwargs, split, modalities, num_videos, output_d
 
     Writes ``cia_attention.npz`` (``attention_{x}_{y}``: (videos, directions,
     steps, steps), ``lengths``, ``video_ids``) and, when matplotlib is
-    installed, the heatmaps ``cia_attention.png`` (:func:`plot_attention`).
+    installed, the heatmaps ``cia_attention.png`` (:func:`plot_attention`);
+    returns the paths written.
     """
     twin = attention_model(model, build_kwargs)
     n = int(min(num_videos, len(split)))
@@ -419,16 +420,17 @@ def write_attention(model, build_kwargs, split, modalities, num_videos, output_d
     arrays = {k: v for k, v in out.items() if k.startswith("attention_")}
     arrays["lengths"] = split.utterance_mask[:n].sum(-1).astype("int32")
     arrays["video_ids"] = np.asarray(split.ids[:n]).astype(str)
-    path = os.path.join(output_dir, "cia_attention.npz")
-    np.savez(path, **arrays)
+    paths = [os.path.join(output_dir, "cia_attention.npz")]
+    np.savez(paths[0], **arrays)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         print("note: matplotlib is not installed, so only the matrices were written "
               "(pip install 'keras_msa[plot]' for the Figure-3 heatmaps)")
-        return path
-    plot_attention(arrays, os.path.join(output_dir, "cia_attention.png"))
-    return path
+    else:
+        paths.append(plot_attention(arrays, os.path.join(output_dir, "cia_attention.png")))
+    print("wrote " + ", ".join(paths))
+    return paths
 
 
 DIRECTION_TITLES = {2: ("CAM(BI, M)", "CAM(M, BI)"), 1: ("CAM(M, BI)",)}

@@ -164,9 +164,8 @@ def paper_results(args):
 
 def after_training(model, dataset, args, output_dir):
     if args.attention_videos:
-        path = common.write_attention(model, _build_kwargs(dataset, args), dataset.test, dataset.modalities,
-                                      args.attention_videos, output_dir)
-        print(f"wrote {path}")
+        common.write_attention(model, _build_kwargs(dataset, args), dataset.test, dataset.modalities,
+                               args.attention_videos, output_dir)
 
 
 RECIPE = Recipe(

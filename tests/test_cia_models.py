@@ -276,7 +276,7 @@ def test_cia_mosi_unit_norm_flag_names_itself_on_bad_input(tmp_path):
                                  "--unit-norm", "text,vision"], tmp_path)
 
 
-def test_cia_mosi_attention_videos_write_figure3_matrices_and_heatmaps(tmp_path):
+def test_cia_mosi_attention_videos_write_figure3_matrices_and_heatmaps(tmp_path, capsys):
     # (the three-pair case of the twin is test_attention_twin_carries_the_trained_weights)
     results = _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,3", "--epochs", "1", "--rnn-units", "4",
                                        "--dense-units", "8", "--mask-attention-keys", "--attention-videos", "2",
@@ -296,6 +296,8 @@ def test_cia_mosi_attention_videos_write_figure3_matrices_and_heatmaps(tmp_path)
             np.testing.assert_allclose(real[..., n:], 0.0, atol=1e-7)
     with open(os.path.join(tmp_path, "cia_attention.png"), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert (f"wrote {os.path.join(tmp_path, 'cia_attention.npz')}, {os.path.join(tmp_path, 'cia_attention.png')}"
+            in capsys.readouterr().out)
 
 
 def test_attention_videos_flag_rejects_a_negative_count(tmp_path):
