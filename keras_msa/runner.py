@@ -293,10 +293,19 @@ def _run(recipe, args):
         validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
     resuming = os.path.isfile(os.path.join(backup_dir, "training_metadata.json"))
     start_epoch = 0
+    settings = run_settings(args)
+    settings_path = os.path.join(backup_dir, "run_settings.json")
     if resuming:
+        if os.path.isfile(settings_path):
+            with open(settings_path) as f:
+                check_same_settings(json.load(f), settings, output_dir)
         with open(os.path.join(backup_dir, "training_metadata.json")) as f:
             start_epoch = int(json.load(f)["epoch"])
         print(f"resuming the interrupted run in {output_dir} from epoch {start_epoch + 1}")
+    else:
+        os.makedirs(backup_dir, exist_ok=True)
+        with open(settings_path, "w") as f:
+            json.dump(settings, f, indent=1, sort_keys=True)
     global_batch = args.batch_size
     try:
         train_batches = EpochBatches(
@@ -399,6 +408,31 @@ def even_first_batch(size, replicas, what, round_down=False):
         raise RecipeError(f"{what}: {size} samples do not split evenly over {replicas} replicas (expected a "
                           f"multiple of {replicas}; Keras 3 averages the first batch over the replicas)")
     return even
+
+
+#: Flags that may change between an interrupted run and its resumption (``--epochs`` may grow).
+RESUMABLE_CHANGES = ("epochs", "verbose", "no_export", "fresh", "output_dir")
+
+
+def run_settings(args):
+    """The settings of a run that a resumed run must share: every flag but :data:`RESUMABLE_CHANGES`."""
+    return {k: (v if isinstance(v, (bool, int, float, str, type(None))) else str(v))
+            for k, v in sorted(vars(args).items()) if k not in RESUMABLE_CHANGES}
+
+
+def check_same_settings(stored, current, output_dir):
+    """Refuse to resume an interrupted run with other settings (it would mix two configurations).
+
+    Raises:
+        RecipeError: naming the flags that differ, the interrupted run's value
+        and the new one.
+    """
+    changed = [k for k in sorted(set(stored) | set(current)) if stored.get(k) != current.get(k)]
+    if changed:
+        diffs = "; ".join(f"--{k.replace('_', '-')}: interrupted run {stored.get(k)!r}, now {current.get(k)!r}"
+                          for k in changed)
+        raise RecipeError(f"{output_dir} holds an interrupted run with other settings ({diffs}); run the same "
+                          "command to resume it, or add --fresh (or another --output-dir) to start over")
 
 
 def logged_name(model, name):

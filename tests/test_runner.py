@@ -222,3 +222,17 @@ def test_even_first_batch_for_distribution_strategies():
         even_first_batch(31, 2, "the first training batch (--batch-size)")
     with pytest.raises(RecipeError, match="the validation split: 1 samples do not split evenly over 2 replicas"):
         even_first_batch(1, 2, "the validation split", round_down=True)
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    interrupted = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(0)])
+    out = tmp_path / "changed"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "3", "--no-export"]
+    with pytest.raises(Interrupted):
+        run_recipe(interrupted, argv, exit_on_error=False)
+    with pytest.raises(RecipeError, match=r"holds an interrupted run with other settings \(--learning-rate: "
+                                          r"interrupted run 0.003, now 0.01\); run the same command"):
+        run_recipe(toy_recipe.RECIPE, argv + ["--learning-rate", "0.01"], exit_on_error=False)
+    # more epochs is a legitimate change: the run resumes
+    resumed = run_recipe(toy_recipe.RECIPE, argv[:-2] + ["4", "--no-export"], exit_on_error=False)
+    assert resumed["epochs_run_this_call"] == 3
