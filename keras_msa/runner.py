@@ -246,6 +246,7 @@ def _run(recipe, args):
 
     from keras_msa.data_tools.dataset import carve_validation
     from keras_msa.data_tools.tfdata import EpochBatches
+    from keras_msa.data_tools.tfdata import count_samples
 
     if args.format is not None and recipe.formats and args.format not in recipe.formats:
         raise RecipeError(f"--format: expected one of {list(recipe.formats)}, found {args.format!r}")
@@ -331,13 +332,11 @@ def _run(recipe, args):
     if recipe.callbacks is not None:
         callbacks.extend(recipe.callbacks(args))
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-    first_batch = min(global_batch, len(next(iter(x_train.values())) if isinstance(x_train, dict) else x_train))
-    even_first_batch(first_batch, replicas, "the first training batch (--batch-size)")
+    even_first_batch(min(global_batch, train_batches.num_samples), replicas, "the first training batch (--batch-size)")
     validation_batch = max(global_batch, 256)
     if validation is not None and replicas > 1:
-        n_valid = len(next(iter(x_valid.values())) if isinstance(x_valid, dict) else x_valid)
-        validation_batch = even_first_batch(min(validation_batch, n_valid), replicas, "the validation split",
-                                            round_down=True)
+        validation_batch = even_first_batch(min(validation_batch, count_samples(validation)), replicas,
+                                            "the validation split", round_down=True)
     t0 = time.time()
     history = model.fit(
         train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,

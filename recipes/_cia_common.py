@@ -95,21 +95,23 @@ def table_row_name(modalities, use_iim=True):
 
 
 # ------------------------------------------------------------------ flags
+def _parse_subset(text, allowed, flag, shown):
+    """The names in ``text`` (comma-separated, no repeats), in ``allowed``'s order; one error line otherwise."""
+    names = [n.strip() for n in str(text).split(",") if n.strip()]
+    if not names or any(n not in allowed for n in names) or len(set(names)) != len(names):
+        raise RecipeError(f"{flag}: expected a comma-separated subset of {shown}, found {text!r}")
+    return tuple(n for n in allowed if n in names)
+
+
 def parse_heads(text, allowed, flag="--heads"):
-    """The heads named in ``text`` (comma-separated), in ``allowed``'s order; one error line otherwise."""
-    heads = [h.strip() for h in str(text).split(",") if h.strip()]
-    if not heads or any(h not in allowed for h in heads) or len(set(heads)) != len(heads):
-        raise RecipeError(f"{flag}: expected a comma-separated subset of {','.join(allowed)}, found {text!r}")
-    return tuple(h for h in allowed if h in heads)
+    """The heads named in ``text``, in ``allowed``'s order."""
+    return _parse_subset(text, allowed, flag, ",".join(allowed))
 
 
 def parse_modalities(text, available=MODALITIES, flag="--modalities"):
     if text is None:
         return tuple(m for m in MODALITIES if m in available)
-    mods = tuple(m.strip() for m in text.split(",") if m.strip())
-    bad = [m for m in mods if m not in MODALITIES]
-    if bad or not mods or len(set(mods)) != len(mods):
-        raise RecipeError(f"{flag}: expected a comma-separated subset of {list(MODALITIES)}, found {text!r}")
+    mods = _parse_subset(text, MODALITIES, flag, list(MODALITIES))
     missing = [m for m in mods if m not in available]
     if missing:
         raise RecipeError(f"{flag}: {missing} not in the data (available: {list(available)})")

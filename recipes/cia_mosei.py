@@ -105,7 +105,6 @@ def load_data(args):
             data = group_by_video(read_mmsa_pickle(args.data_dir, dataset="mosei"), pooling="mean")
         else:
             data = group_by_video(_read_csd_folder(args), pooling="mean")
-    _DATA_INFO["heads"] = _resolve_heads(args, data)
     mods = common.parse_modalities(args.modalities, data.modalities)
     data = data.select_modalities(mods)
     data = common.fit_utterance_axis(data)
@@ -195,6 +194,7 @@ def after_training(model, dataset, args, output_dir):
 
 def _load_data_and_remember(args):
     data = load_data(args)
+    _DATA_INFO["heads"] = _resolve_heads(args, data)
     _DATA_INFO["emotion_order"] = _emotion_order(data)
     _DATA_INFO["modalities"] = data.modalities
     return data

@@ -14,7 +14,8 @@ import keras
 SHUFFLE_MODES = ("epoch", "once", "none")
 
 
-def _num_samples(structure):
+def count_samples(structure):
+    """The shared first dimension of the arrays in ``structure`` (dicts, lists, ``None`` leaves skipped)."""
     leaves = [a for a in _leaves(structure) if a is not None]
     if not leaves:
         raise ValueError("No arrays were given.")
@@ -88,7 +89,7 @@ class EpochBatches(keras.utils.PyDataset):
         self.seed = int(seed)
         self.shuffle = shuffle
         self.drop_remainder = bool(drop_remainder)
-        self.num_samples = _num_samples([x, y, sample_weight])
+        self.num_samples = count_samples([x, y, sample_weight])
         if self.drop_remainder and self.num_samples < self.batch_size:
             raise ValueError(
                 f"drop_remainder=True with {self.num_samples} samples and batch_size={self.batch_size} "
@@ -135,7 +136,7 @@ def to_tf_dataset(x, y=None, sample_weight=None, batch_size=32, shuffle=False, s
     """
     import tensorflow as tf
 
-    n = _num_samples([x, y, sample_weight])
+    n = count_samples([x, y, sample_weight])
     parts = (x,) if y is None else ((x, y) if sample_weight is None else (x, y, sample_weight))
     ds = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
     if shuffle:
