@@ -200,12 +200,12 @@ def synthetic_sizes(args, default):
     return parse_sizes(args.synthetic_sizes) if args.synthetic_sizes else default
 
 
-def set_default_epochs(args, real, synthetic):
-    """``--epochs`` defaults to the paper's count on real data, a short run on synthetic data."""
+def set_default_epochs(args, real, synthetic, real_reason="the paper"):
+    """``--epochs`` defaults to ``real`` on real data (``real_reason`` says why), a short run on synthetic data."""
     if args.epochs is None:
         args.epochs = real if args.data_dir is not None else synthetic
         print(f"note: --epochs not given: {args.epochs} epochs "
-              f"({'the paper' if args.data_dir is not None else 'short synthetic run'}).")
+              f"({real_reason if args.data_dir is not None else 'short synthetic run'}).")
 
 
 # ------------------------------------------------------------------ data

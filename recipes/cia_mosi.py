@@ -97,7 +97,8 @@ def _heads(args):
 
 
 def load_data(args):
-    common.set_default_epochs(args, real=DEFAULT_EPOCHS, synthetic=8)
+    common.set_default_epochs(args, real=DEFAULT_EPOCHS, synthetic=8,
+                             real_reason="this recipe's fixed-epoch protocol; the paper trains 50")
     if args.data_dir is None:
         from keras_msa.data_tools.synthetic import make_synthetic
 
