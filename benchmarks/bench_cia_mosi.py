@@ -153,6 +153,64 @@ def run_one(data_dir, modalities, seed, no_iim, output_dir, extra):
             "num_params": results["num_params"], "epochs": results["args"]["epochs"]}
 
 
+def run_test_curve(data_dir, seed, epochs, output_dir, extra):
+    """One T+A+V run that also records the test Acc2 after every epoch.
+
+    For comparison with the reference numbers only: bc-LSTM (best of 200
+    epochs) and MMMU-BA report the epoch that scored best on the test set.
+    Nothing in the recipe's defaults is chosen from these curves.
+    """
+    import dataclasses
+
+    import keras
+
+    import cia_mosi
+    from keras_msa.runner import seed_states_kept
+
+    keras.backend.clear_session()
+    seen = {}
+
+    def load_data(args):
+        seen["args"], seen["dataset"] = args, cia_mosi.RECIPE.load_data(args)
+        return seen["dataset"]
+
+    curve = []
+
+    class TestCurve(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            with seed_states_kept(self.model):  # the look must not change the run's later dropout masks
+                curve.append(float(cia_mosi.RECIPE.evaluate(self.model, seen["dataset"], seen["args"])["Acc2"]))
+
+    recipe = dataclasses.replace(cia_mosi.RECIPE, load_data=load_data, callbacks=lambda args: [TestCurve()])
+    argv = ["--data-dir", data_dir, "--seed", str(seed), "--epochs", str(epochs), "--output-dir", output_dir,
+            "--no-export", "--verbose", "0"] + list(extra)
+    results = cia_mosi.run_recipe(recipe, argv=argv, exit_on_error=False)
+    if len(curve) != epochs or abs(curve[-1] - results["metrics"]["Acc2"]) > 1e-6:
+        raise RuntimeError(f"test curve of seed {seed}: expected {epochs} epochs ending at the recipe's Acc2 "
+                           f"{results['metrics']['Acc2']:.2f}, found {len(curve)} ({curve[-1:]})")
+    return {"seed": seed, "curve": curve}
+
+
+def reference_protocol(rows, default_epochs):
+    """Table of the test curves: the fixed-epoch protocol vs the reference's best-test-epoch protocol."""
+    curves = np.array([r["curve"] for r in rows])
+    best = curves.max(axis=1)
+    lines = ["| protocol | Acc2 mean | std | per seed |", "|---|---|---|---|"]
+
+    def line(name, values):
+        lines.append(f"| {name} | {values.mean():.2f} | {values.std(ddof=1) if len(values) > 1 else 0.0:.2f} | "
+                     + " / ".join(f"{v:.2f}" for v in values) + " |")
+
+    at_default = curves[:, default_epochs - 1] if curves.shape[1] >= default_epochs else None
+    if at_default is not None:
+        line(f"epoch {default_epochs} (the recipe's fixed protocol)", at_default)
+    paper_count = ", the paper's epoch count" if curves.shape[1] == 50 else ""
+    line(f"epoch {curves.shape[1]} (fixed{paper_count})", curves[:, -1])
+    line(f"best test epoch of {curves.shape[1]} (bc-LSTM / MMMU-BA protocol; test-selected, not a result)", best)
+    return "\n".join(lines), {"epoch_default": None if at_default is None else at_default.tolist(), "epoch_last": curves[:, -1].tolist(),
+                              "best_test_epoch": best.tolist(), "argmax_epoch": (curves.argmax(axis=1) + 1).tolist()}
+
+
 def summarize(rows):
     acc = np.array([r["Acc2"] for r in rows])
     out = {"n": len(rows), "Acc2_mean": float(acc.mean()), "Acc2_std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
@@ -168,12 +226,46 @@ def row_name(modalities, no_iim):
     return "+".join(SHORT[m] for m in modalities.split(",")) + (" (CIA - IIM)" if no_iim else "")
 
 
+def run_reference_protocol(args, seeds, extra):
+    import cia_mosi
+
+    os.makedirs(args.output_dir, exist_ok=True)
+    log_path = os.path.join(args.output_dir, "curves.jsonl")
+    done = {}
+    if os.path.exists(log_path):  # resume: skip finished seeds with the same flags
+        with open(log_path) as f:
+            for line in f:
+                r = json.loads(line)
+                if r.get("extra") == extra and len(r["curve"]) == args.curve_epochs:
+                    done[r["seed"]] = r
+    for seed in seeds:
+        if seed in done:
+            continue
+        row = run_test_curve(args.data_dir, seed, args.curve_epochs,
+                             os.path.join(args.output_dir, f"curve_s{seed}"), extra)
+        row["extra"] = extra
+        done[seed] = row
+        with open(log_path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"[bench] seed {seed}: test Acc2 per epoch " + " ".join(f"{a:.1f}" for a in row["curve"]), flush=True)
+    text, summary = reference_protocol([done[s] for s in seeds], cia_mosi.DEFAULT_EPOCHS)
+    print(text)
+    with open(os.path.join(args.output_dir, "reference_protocol.json"), "w") as f:
+        json.dump(dict(summary, seeds=seeds, extra_flags=extra), f, indent=2)
+    with open(os.path.join(args.output_dir, "reference_protocol.md"), "w") as f:
+        f.write(text + "\n")
+    return summary
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=DEFAULT_DATA)
     p.add_argument("--seeds", default="0,1,2,3,4", help="Seeds of the main (T+A+V) and ablation runs.")
     p.add_argument("--subset-seeds", default="0,1", help="Seeds of the modality-subset runs.")
-    p.add_argument("--only", choices=("all", "main", "ablation", "subsets"), default="all")
+    p.add_argument("--only", choices=("all", "main", "ablation", "subsets", "reference_protocol"), default="all",
+                   help="reference_protocol (not part of all): T+A+V runs of --curve-epochs epochs on --seeds that "
+                        "record the test Acc2 after every epoch, to compare with the test-selected reference numbers.")
+    p.add_argument("--curve-epochs", type=int, default=50, help="Epochs of the reference_protocol runs (paper: 50).")
     p.add_argument("--output-dir", default=os.path.join("runs", "bench_cia_mosi"))
     args, extra = p.parse_known_args(argv)
     extra = [e for e in extra if e != "--"]
@@ -181,6 +273,8 @@ def main(argv=None):
         raise SystemExit(f"bench_cia_mosi: --data-dir {args.data_dir!r} does not exist (the bc-LSTM MOSI release)")
     seeds = [int(s) for s in args.seeds.split(",")]
     subset_seeds = [int(s) for s in args.subset_seeds.split(",")]
+    if args.only == "reference_protocol":
+        return run_reference_protocol(args, seeds, extra)
     jobs = []
     if args.only in ("all", "main"):
         jobs += [("text,audio,vision", s, False) for s in seeds]

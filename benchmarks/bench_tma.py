@@ -23,14 +23,15 @@ import json
 import os
 import platform
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from _throughput import time_settings, warm_up  # noqa: E402
 from keras_msa.models import get_model  # noqa: E402
 
 MODELS = ("marn", "marn_tma", "mfn", "mfn_window1", "mfn_tma")
@@ -53,10 +54,7 @@ def _prepare(name, preset, jit, batch_size, n, predict_batch_size, seed):
             else keras.losses.MeanAbsoluteError())
     model.compile(optimizer=keras.optimizers.Adam(1e-3, epsilon=1e-8), loss=loss, jit_compile=jit)
     x, y = _data(model, n, seed)
-    t0 = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-    compile_s = time.perf_counter() - t0
-    model.predict(x, batch_size=predict_batch_size, verbose=0)
+    compile_s = warm_up(model, x, y, None, batch_size, predict_batch_size)
     return model, x, y, compile_s
 
 
@@ -68,37 +66,13 @@ def bench_model(name, preset, jits, batch_size, train_batches, rounds, predict_b
     """
     n = batch_size * train_batches
     prepared = {jit: _prepare(name, preset, jit, batch_size, n, predict_batch_size, seed) for jit in jits}
-    train_times = {jit: [] for jit in jits}
-    predict_times = {jit: [] for jit in jits}
-    train_cpu = {jit: [] for jit in jits}
-    predict_cpu = {jit: [] for jit in jits}
-    for _ in range(rounds):
-        for jit in jits:
-            model, x, y, _ = prepared[jit]
-            t0, c0 = time.perf_counter(), time.process_time()
-            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-            train_times[jit].append(time.perf_counter() - t0)
-            train_cpu[jit].append(time.process_time() - c0)
-            t0, c0 = time.perf_counter(), time.process_time()
-            model.predict(x, batch_size=predict_batch_size, verbose=0)
-            predict_times[jit].append(time.perf_counter() - t0)
-            predict_cpu[jit].append(time.process_time() - c0)
+    rates = time_settings({jit: (model, x, y, None) for jit, (model, x, y, _) in prepared.items()}, n, batch_size,
+                          predict_batch_size, rounds)
     rows = []
     for jit in jits:
         model, _, _, compile_s = prepared[jit]
-        rows.append({
-            "model": name,
-            "preset": preset,
-            "jit_compile": jit,
-            "params": int(model.count_params()),
-            "compile_s": compile_s,
-            "train_samples_per_s": n / float(np.median(train_times[jit])),
-            "predict_samples_per_s": n / float(np.median(predict_times[jit])),
-            # samples per CPU-second of this process: less sensitive to other processes' load
-            "train_samples_per_cpu_s": n / float(np.median(train_cpu[jit])),
-            "predict_samples_per_cpu_s": n / float(np.median(predict_cpu[jit])),
-            "rounds": rounds,
-        })
+        rows.append(dict({"model": name, "preset": preset, "jit_compile": jit, "params": int(model.count_params()),
+                          "compile_s": compile_s, "rounds": rounds}, **rates[jit]))
     return rows
 
 

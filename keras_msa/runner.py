@@ -19,6 +19,7 @@ A recipe script is a :class:`Recipe` plus ``run_recipe(RECIPE)``::
 """
 
 import argparse
+import contextlib
 import dataclasses
 from typing import Callable, Optional, Union
 
@@ -504,6 +505,36 @@ class EpochSetter(_keras_callback_base()):
             self.batches.set_epoch(epoch)
 
 
+def seed_variables(model):
+    """The state variables of ``model``'s random seed generators (dropout, noise), in model order."""
+    return [v for v in model.variables if "seed_generator_state" in v.path]
+
+
+@contextlib.contextmanager
+def seed_states_kept(model):
+    """Run inference on ``model`` in the middle of training without moving its random streams.
+
+    Keras 3 RNN layers draw their dropout masks on every call, inference
+    included (``RNN.call`` pre-draws them whatever ``training`` is; Keras
+    3.15), which advances the layers' seed generators: a ``predict`` between
+    two epochs changes every later dropout mask, so a run that looks at its
+    model while training no longer reproduces the same run without the look.
+    Inside this context the seed states are put back on exit::
+
+        with seed_states_kept(model):
+            model.predict(x)
+    """
+    from keras import ops
+
+    variables = seed_variables(model)
+    states = [ops.convert_to_numpy(v) for v in variables]
+    try:
+        yield
+    finally:
+        for v, state in zip(variables, states):
+            v.assign(state)
+
+
 class SeedStateBackup(_keras_callback_base()):
     """Save / restore the states of the model's random seed generators.
 
@@ -518,9 +549,6 @@ class SeedStateBackup(_keras_callback_base()):
         self.filepath = filepath
         self.resume = resume
 
-    def _seed_variables(self):
-        return [v for v in self.model.variables if "seed_generator_state" in v.path]
-
     def on_train_begin(self, logs=None):
         import os
 
@@ -528,7 +556,7 @@ class SeedStateBackup(_keras_callback_base()):
 
         if self.resume and os.path.isfile(self.filepath):
             stored = np.load(self.filepath)
-            variables = self._seed_variables()
+            variables = seed_variables(self.model)
             if len(stored.files) != len(variables):
                 raise RecipeError(
                     f"{self.filepath}: expected {len(variables)} seed states for this model, "
@@ -544,7 +572,7 @@ class SeedStateBackup(_keras_callback_base()):
         from keras import ops
 
         os.makedirs(os.path.dirname(self.filepath), exist_ok=True)
-        states = {f"s{i}": ops.convert_to_numpy(v) for i, v in enumerate(self._seed_variables())}
+        states = {f"s{i}": ops.convert_to_numpy(v) for i, v in enumerate(seed_variables(self.model))}
         np.savez(self.filepath, **states)
 
 
