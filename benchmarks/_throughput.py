@@ -25,7 +25,10 @@ def time_settings(prepared, num_samples, batch_size, predict_batch_size, rounds)
         rounds: timed rounds. Every round runs one training epoch and one
             predict pass of every setting in turn, so load from other
             processes hits all settings alike; medians over rounds are
-            reported.
+            reported. One untimed round runs first: building the later
+            models re-seeds TensorFlow (``keras.utils.set_random_seed``),
+            which makes the earlier models' ``tf.function``s trace again
+            on their next call.
 
     Returns:
         ``{setting: {"train_samples_per_s", "predict_samples_per_s",
@@ -34,8 +37,11 @@ def time_settings(prepared, num_samples, batch_size, predict_batch_size, rounds)
         sensitive to other processes' load.
     """
     times = {key: {"train": [], "predict": [], "train_cpu": [], "predict_cpu": []} for key in prepared}
-    for _ in range(rounds):
+    for round_index in range(rounds + 1):
         for key, (model, x, y, sample_weight) in prepared.items():
+            if round_index == 0:
+                warm_up(model, x, y, sample_weight, batch_size, predict_batch_size)
+                continue
             t0, c0 = time.perf_counter(), time.process_time()
             model.fit(x, y, sample_weight=sample_weight, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
             times[key]["train"].append(time.perf_counter() - t0)
