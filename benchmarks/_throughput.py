@@ -1,5 +1,7 @@
 """Shared timing loop of the throughput benchmarks (``bench_tma.py``, ``bench_cia_speed.py``)."""
 
+import json
+import os
 import time
 
 import numpy as np
@@ -56,3 +58,14 @@ def time_settings(prepared, num_samples, batch_size, predict_batch_size, rounds)
         "train_samples_per_cpu_s": num_samples / float(np.median(t["train_cpu"])),
         "predict_samples_per_cpu_s": num_samples / float(np.median(t["predict_cpu"])),
     } for key, t in times.items()}
+
+
+def write_results(path, args, rows):
+    """Write a throughput run (flags, backend, CPU count, result rows) as JSON."""
+    import keras
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"args": vars(args), "backend": keras.backend.backend(), "cpus": os.cpu_count(),
+                   "results": rows}, f, indent=2)
+    print(f"wrote {path}")

@@ -21,7 +21,6 @@ run, the machine is shared. Example::
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -33,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _throughput import time_settings, warm_up  # noqa: E402
+from _throughput import time_settings, warm_up, write_results  # noqa: E402
 from keras_msa.models.cia import build_cia, cia_losses  # noqa: E402
 
 SHAPES = {
@@ -114,11 +113,7 @@ def main(argv=None):
                   f" [x{rate['predict_samples_per_cpu_s'] / base['predict_samples_per_cpu_s']:.2f}]  "
                   f"first epoch {compile_s:.1f} s", flush=True)
     if args.output:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        with open(args.output, "w") as f:
-            json.dump({"args": vars(args), "backend": keras.backend.backend(), "cpus": os.cpu_count(),
-                       "results": rows}, f, indent=2)
-        print(f"wrote {args.output}")
+        write_results(args.output, args, rows)
     return rows
 
 

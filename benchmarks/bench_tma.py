@@ -19,7 +19,6 @@ compare the ratios within one run. Example::
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -31,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from _throughput import time_settings, warm_up  # noqa: E402
+from _throughput import time_settings, warm_up, write_results  # noqa: E402
 from keras_msa.models import get_model  # noqa: E402
 
 MODELS = ("marn", "marn_tma", "mfn", "mfn_window1", "mfn_tma")
@@ -127,11 +126,7 @@ def main(argv=None):
             f"{r['model']}{' jit' if r['jit_compile'] else ''} train x{r['train_samples_per_s'] / base['train_samples_per_s']:.2f}"
             for r in rows))
     if args.output:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        with open(args.output, "w") as f:
-            json.dump({"args": vars(args), "backend": keras.backend.backend(), "cpus": os.cpu_count(),
-                       "results": rows}, f, indent=2)
-        print(f"wrote {args.output}")
+        write_results(args.output, args, rows)
     return rows
 
 
