@@ -211,7 +211,8 @@ def run_test_curve(data_dir, seed, epochs, output_dir, extra):
 
     recipe = dataclasses.replace(cia_mosi.RECIPE, load_data=load_data, callbacks=lambda args: [TestCurve()])
     argv = ["--data-dir", data_dir, "--seed", str(seed), "--epochs", str(epochs), "--output-dir", output_dir,
-            "--no-export", "--verbose", "0"] + list(extra)
+            "--no-export", "--verbose", "0",
+            "--fresh"] + list(extra)  # a curve cannot resume: the epochs before the interruption were not recorded
     results = cia_mosi.run_recipe(recipe, argv=argv, exit_on_error=False)
     if len(curve) != epochs or abs(curve[-1] - results["metrics"]["Acc2"]) > 1e-6:
         raise RuntimeError(f"test curve of seed {seed}: expected {epochs} epochs ending at the recipe's Acc2 "
