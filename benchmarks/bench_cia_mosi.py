@@ -142,6 +142,16 @@ data for this release, see ``recipes/cia_mosi.py``):
    78.96 (20), 77.93 (30), 77.15 (40), 76.60 (50): the features of the
    training videos are memorised after about 10 epochs.
 
+10. the stage-1 input of the references (``--data-dir .../mosi_hffn -- --format
+   hffn --labels-dir .../mosi_bclstm``; written down before its one run on
+   seeds 0-4, recipe defaults otherwise): bc-LSTM's fusion stage and MMMU-BA
+   do not read the release's CSV features but the 50-d activations of
+   bc-LSTM's unimodal context LSTMs (``unimodal_mosi_2way.pickle``). The
+   bc-LSTM code that writes them keeps each modality's activations of the
+   unimodal epoch with the best *test* accuracy, so this row is not a
+   candidate for the target: it measures how much of the reference numbers
+   that input explains. Result: (pending).
+
 Results go to ``--output-dir`` (default ``runs/bench_cia_mosi``):
 ``results.json`` and ``results.md``. Extra recipe flags can be passed after
 ``--``, e.g. ``-- --dropout 0.7``.

@@ -11,6 +11,8 @@ does. ``--heads sentiment,intensity`` adds the 2-class softmax head (then Acc2
     python recipes/cia_mosi.py                                  # synthetic MOSI-shaped data
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_bclstm
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_bclstm --modalities text,audio --no-iim
+    python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_hffn --format hffn \\
+        --labels-dir ../shared/datasets/mosi_bclstm         # MMMU-BA's input (see below)
 
 Protocol (no test-set selection). The text and video extractors of this
 release were trained on the 62 training videos, so held-out training videos
@@ -48,6 +50,14 @@ Options measured against these defaults (seeds 0-4, in the benchmark):
 leave Acc2 within seed noise; ``--normalize split_standard_tanh`` (every
 split scaled by its own statistics) and ``--unit-norm text,vision`` lower it.
 
+``--format hffn`` reads ``unimodal_mosi_2way.pickle``, the 50-d stage-1
+activations of bc-LSTM's unimodal context LSTMs on the same videos: the input
+of bc-LSTM's own fusion stage and of MMMU-BA, so of both reference numbers
+below. The bc-LSTM code that writes this format saves each modality's
+activations at the unimodal epoch with the best *test* accuracy, so any
+number trained on them inherits a test-set selection; the recipe prints a
+notice, and the benchmark reports them apart from the target.
+
 The paper's MOSI numbers (Table 1) come from the CMU standard folds with
 other features; the numbers reported on this exact data are bc-LSTM 80.3 and
 MMMU-BA 82.31 (test-selected) tri-modal accuracy; both tables are printed.
@@ -64,7 +74,13 @@ from keras_msa.runner import Recipe  # noqa: E402
 from keras_msa.runner import RecipeError  # noqa: E402
 from keras_msa.runner import run_recipe  # noqa: E402
 
-FORMATS = ("bclstm",)
+FORMATS = ("bclstm", "hffn")
+HFFN_FILE = "unimodal_mosi_2way.pickle"
+HFFN_NOTICE = (
+    "NOTICE: --format hffn reads the stage-1 unimodal context-LSTM activations of bc-LSTM (the input of its "
+    "stage 2 and of MMMU-BA). The bc-LSTM code that writes this format keeps, for every modality, the "
+    "activations of the unimodal epoch with the best TEST accuracy: numbers on them inherit that test-set "
+    "selection. For comparison with the MMMU-BA setup only.")
 DEFAULT_EPOCHS = 8
 DEFAULT_INPUT_NOISE = 1.0
 _STATE = {}
@@ -89,6 +105,9 @@ def add_arguments(parser):
     parser.add_argument("--ema", type=float, default=0.0,
                         help="Exponential moving average of the weights with this momentum (0 = off, the "
                              "reference); the averaged weights replace the trained ones after the last epoch.")
+    parser.add_argument("--labels-dir", default=None,
+                        help="--format hffn only: the mosi_bclstm release folder (mosi_bclstm_pickle_video_order.json, "
+                             "OpinionLevelSentiment.csv), for the continuous scores of the intensity head.")
     common.add_attention_argument(parser)
 
 
@@ -99,10 +118,15 @@ def _heads(args):
 def load_data(args):
     common.set_default_epochs(args, real=DEFAULT_EPOCHS, synthetic=8,
                              real_reason="this recipe's fixed-epoch protocol; the paper trains 50")
+    if args.labels_dir is not None and (args.data_dir is None or args.format != "hffn"):
+        raise RecipeError(f"--labels-dir: only read with --data-dir and --format hffn, found --format {args.format!r}"
+                          + ("" if args.data_dir else " without --data-dir"))
     if args.data_dir is None:
         from keras_msa.data_tools.synthetic import make_synthetic
 
         data = make_synthetic("mosi_context", seed=args.seed, sizes=common.synthetic_sizes(args, (52, 10, 31)))
+    elif args.format == "hffn":
+        data = _read_hffn(args)
     else:
         from keras_msa.data_tools.readers import read_bclstm_mosi
 
@@ -117,6 +141,18 @@ def load_data(args):
     data = common.normalize(data, args.normalize)
     _STATE["modalities"] = data.modalities
     return data
+
+
+def _read_hffn(args):
+    """The MMMU-BA / HFFN pickle (``--data-dir`` = the file or its folder), scores from ``--labels-dir``."""
+    from keras_msa.data_tools.readers import read_hffn_pickle
+
+    if args.labels_dir is None and "intensity" in _heads(args):
+        raise RecipeError("--labels-dir: the intensity head needs the continuous scores that --format hffn lacks: "
+                          "expected the mosi_bclstm release folder, found none (or train --heads sentiment)")
+    path = os.path.join(args.data_dir, HFFN_FILE) if os.path.isdir(args.data_dir) else args.data_dir
+    print(HFFN_NOTICE)
+    return read_hffn_pickle(path, labels_root=args.labels_dir)
 
 
 def _build_kwargs(dataset, args):

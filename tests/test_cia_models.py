@@ -247,6 +247,40 @@ def test_cia_mosi_recipe_fixed_epochs_on_all_training_videos(tmp_path, shared_da
     assert results["paper"]["Acc2"] == 79.15  # Table 1, MOSI, T+A
 
 
+def test_cia_mosi_hffn_format_reads_the_stage1_activations(tmp_path, shared_datasets, capsys):
+    import sys
+
+    from keras_msa.runner import RecipeError
+    from keras_msa.runner import build_parser
+
+    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
+    sys.path.insert(0, recipes)
+    try:
+        import cia_mosi
+    finally:
+        sys.path.remove(recipes)
+    hffn, bclstm = str(shared_datasets / "mosi_hffn"), str(shared_datasets / "mosi_bclstm")
+    args = build_parser(cia_mosi.RECIPE).parse_args(["--data-dir", hffn, "--format", "hffn", "--labels-dir", bclstm])
+    data = cia_mosi.RECIPE.load_data(args)
+    assert "best TEST accuracy" in capsys.readouterr().out  # the inherited test-set selection is announced
+    assert data.feature_dims == {"text": 50, "audio": 50, "vision": 50}
+    assert [len(data.train), len(data.test)] == [62, 31]
+    x, y, w = cia_mosi.RECIPE.make_arrays(data.test, args)
+    real = w["intensity"] > 0
+    assert int(real.sum()) == 752 and x["text"].shape == (31, 63, 50)
+    assert abs(float((y["intensity"][real] >= 0).mean()) - 467 / 752) < 1e-9  # 62.1 % positive (score >= 0)
+    assert float(np.abs(y["intensity"]).max()) <= 1.0  # score / 3
+    # the class head alone needs no scores: the pickle's own one-hot labels, same 467 positives
+    args = build_parser(cia_mosi.RECIPE).parse_args(["--data-dir", hffn, "--format", "hffn", "--heads", "sentiment"])
+    x, y, w = cia_mosi.RECIPE.make_arrays(cia_mosi.RECIPE.load_data(args).test, args)
+    assert int(y["sentiment"][w["sentiment"] > 0].sum()) == 467
+    with pytest.raises(RecipeError, match=r"--labels-dir: the intensity head needs the continuous scores"):
+        _run_recipe("cia_mosi", ["--data-dir", hffn, "--format", "hffn"], tmp_path)
+    with pytest.raises(RecipeError, match=r"--labels-dir: only read with --data-dir and --format hffn, "
+                                          r"found --format 'bclstm'"):
+        _run_recipe("cia_mosi", ["--data-dir", bclstm, "--labels-dir", bclstm], tmp_path)
+
+
 def test_recipe_intensity_loss_option():
     import sys
 
