@@ -198,19 +198,24 @@ def test_input_corruption_adds_no_weights_and_is_off_at_inference():
         build_cia(dims, input_noise={"audio": 2.0}, **kw)
 
 
-def _run_recipe(module, argv, tmp_path):
+def _recipe_module(name):
+    """Import ``recipes/<name>.py`` (or ``_cia_common``) without leaving ``recipes/`` on ``sys.path``."""
     import importlib
     import sys
 
     recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
     sys.path.insert(0, recipes)
     try:
-        mod = importlib.import_module(module)
-        keras.backend.clear_session()
-        return mod.run_recipe(mod.RECIPE, argv=argv + ["--output-dir", str(tmp_path), "--no-export",
-                                                       "--verbose", "0"], exit_on_error=False)
+        return importlib.import_module(name)
     finally:
         sys.path.remove(recipes)
+
+
+def _run_recipe(module, argv, tmp_path):
+    mod = _recipe_module(module)
+    keras.backend.clear_session()
+    return mod.run_recipe(mod.RECIPE, argv=argv + ["--output-dir", str(tmp_path), "--no-export", "--verbose", "0"],
+                          exit_on_error=False)
 
 
 def test_cia_mosei_recipe_runs_on_synthetic_data(tmp_path):
@@ -248,17 +253,10 @@ def test_cia_mosi_recipe_fixed_epochs_on_all_training_videos(tmp_path, shared_da
 
 
 def test_cia_mosi_hffn_format_reads_the_stage1_activations(tmp_path, shared_datasets, capsys):
-    import sys
-
     from keras_msa.runner import RecipeError
     from keras_msa.runner import build_parser
 
-    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
-    sys.path.insert(0, recipes)
-    try:
-        import cia_mosi
-    finally:
-        sys.path.remove(recipes)
+    cia_mosi = _recipe_module("cia_mosi")
     hffn, bclstm = str(shared_datasets / "mosi_hffn"), str(shared_datasets / "mosi_bclstm")
     args = build_parser(cia_mosi.RECIPE).parse_args(["--data-dir", hffn, "--format", "hffn", "--labels-dir", bclstm])
     data = cia_mosi.RECIPE.load_data(args)
@@ -282,24 +280,17 @@ def test_cia_mosi_hffn_format_reads_the_stage1_activations(tmp_path, shared_data
 
 
 def test_recipe_intensity_loss_option():
-    import sys
+    from keras_msa.runner import RecipeError
 
-    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
-    sys.path.insert(0, recipes)
-    try:
-        import _cia_common as common
-        from keras_msa.runner import RecipeError
-
-        mods = ("text", "audio")
-        y_true, y_pred = np.array([[0.5], [-0.5]]), np.array([[0.1], [-0.1]])
-        l2 = common.loss_dict(("intensity",), mods, "add_loss", True)["intensity"]
-        l1 = common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="mae")["intensity"]
-        np.testing.assert_allclose(float(l2(y_true, y_pred)), 0.16, rtol=1e-6)  # mean of 0.4^2
-        np.testing.assert_allclose(float(l1(y_true, y_pred)), 0.4, rtol=1e-6)
-        with pytest.raises(RecipeError, match="--intensity-loss.*'huber'"):
-            common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="huber")
-    finally:
-        sys.path.remove(recipes)
+    common = _recipe_module("_cia_common")
+    mods = ("text", "audio")
+    y_true, y_pred = np.array([[0.5], [-0.5]]), np.array([[0.1], [-0.1]])
+    l2 = common.loss_dict(("intensity",), mods, "add_loss", True)["intensity"]
+    l1 = common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="mae")["intensity"]
+    np.testing.assert_allclose(float(l2(y_true, y_pred)), 0.16, rtol=1e-6)  # mean of 0.4^2
+    np.testing.assert_allclose(float(l1(y_true, y_pred)), 0.4, rtol=1e-6)
+    with pytest.raises(RecipeError, match="--intensity-loss.*'huber'"):
+        common.loss_dict(("intensity",), mods, "add_loss", True, intensity_loss="huber")
 
 
 def test_cia_mosi_unit_norm_flag_names_itself_on_bad_input(tmp_path):
@@ -342,14 +333,7 @@ def test_attention_videos_flag_rejects_a_negative_count(tmp_path):
 
 
 def test_attention_twin_carries_the_trained_weights():
-    import sys
-
-    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
-    sys.path.insert(0, recipes)
-    try:
-        import _cia_common as common
-    finally:
-        sys.path.remove(recipes)
+    common = _recipe_module("_cia_common")
     dims = {"text": 6, "audio": 5, "vision": 4}
     kwargs = dict(feature_dims=dims, level="context", num_steps=5, heads=("intensity",), rnn_units=3,
                   dense_units=4, seed=3)
