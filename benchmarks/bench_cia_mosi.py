@@ -174,6 +174,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "recipes"))
 sys.path.insert(0, ROOT)
 
+from _runlog import append_run  # noqa: E402
+from _runlog import read_runs  # noqa: E402
+
 DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mosi_bclstm")
 SUBSETS = ("text", "audio", "vision", "text,vision", "text,audio", "audio,vision")
 SHORT = {"text": "T", "audio": "A", "vision": "V"}
@@ -274,13 +277,8 @@ def run_reference_protocol(args, seeds, extra):
 
     os.makedirs(args.output_dir, exist_ok=True)
     log_path = os.path.join(args.output_dir, "curves.jsonl")
-    done = {}
-    if os.path.exists(log_path):  # resume: skip finished seeds with the same flags
-        with open(log_path) as f:
-            for line in f:
-                r = json.loads(line)
-                if r.get("extra") == extra and len(r["curve"]) == args.curve_epochs:
-                    done[r["seed"]] = r
+    done = read_runs(log_path, key=lambda r: r["seed"],  # resume: skip finished seeds with the same flags
+                     keep=lambda r: r.get("extra") == extra and len(r["curve"]) == args.curve_epochs)
     for seed in seeds:
         if seed in done:
             continue
@@ -288,8 +286,7 @@ def run_reference_protocol(args, seeds, extra):
                              os.path.join(args.output_dir, f"curve_s{seed}"), extra)
         row["extra"] = extra
         done[seed] = row
-        with open(log_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
+        append_run(log_path, row)
         print(f"[bench] seed {seed}: test Acc2 per epoch " + " ".join(f"{a:.1f}" for a in row["curve"]), flush=True)
     text, summary = reference_protocol([done[s] for s in seeds], cia_mosi.DEFAULT_EPOCHS)
     print(text)
@@ -327,13 +324,8 @@ def main(argv=None):
         jobs += [(m, s, False) for m in SUBSETS for s in subset_seeds]
     os.makedirs(args.output_dir, exist_ok=True)
     log_path = os.path.join(args.output_dir, "runs.jsonl")
-    done = {}
-    if os.path.exists(log_path):  # resume: skip finished runs with the same extra flags
-        with open(log_path) as f:
-            for line in f:
-                r = json.loads(line)
-                if r.get("extra") == extra:
-                    done[(r["modalities"], r["seed"], r["no_iim"])] = r
+    done = read_runs(log_path, key=lambda r: (r["modalities"], r["seed"], r["no_iim"]),
+                     keep=lambda r: r.get("extra") == extra)  # resume: skip finished runs with the same flags
     for mods, seed, no_iim in jobs:
         if (mods, seed, no_iim) in done:
             continue
@@ -341,8 +333,7 @@ def main(argv=None):
         row = run_one(args.data_dir, mods, seed, no_iim, run_dir, extra)
         row["extra"] = extra
         done[(mods, seed, no_iim)] = row
-        with open(log_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
+        append_run(log_path, row)
         print(f"[bench] {row_name(mods, no_iim)} seed {seed}: Acc2 {row['Acc2']:.2f} ({row['seconds']:.0f} s)",
               flush=True)
 
