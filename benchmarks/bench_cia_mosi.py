@@ -174,8 +174,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "recipes"))
 sys.path.insert(0, ROOT)
 
-from _runlog import append_run  # noqa: E402
-from _runlog import read_runs  # noqa: E402
+from _runlog import RunLog  # noqa: E402
 
 DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mosi_bclstm")
 SUBSETS = ("text", "audio", "vision", "text,vision", "text,audio", "audio,vision")
@@ -277,18 +276,16 @@ def run_reference_protocol(args, seeds, extra):
 
     os.makedirs(args.output_dir, exist_ok=True)
     log_path = os.path.join(args.output_dir, "curves.jsonl")
-    done = read_runs(log_path, key=lambda r: r["seed"],  # resume: skip finished seeds with the same flags
-                     keep=lambda r: r.get("extra") == extra and len(r["curve"]) == args.curve_epochs)
+    log = RunLog(log_path, extra, key=lambda r: r["seed"],  # resume: skip finished seeds with the same flags
+                 keep=lambda r: len(r["curve"]) == args.curve_epochs)
     for seed in seeds:
-        if seed in done:
+        if seed in log:
             continue
         row = run_test_curve(args.data_dir, seed, args.curve_epochs,
                              os.path.join(args.output_dir, f"curve_s{seed}"), extra)
-        row["extra"] = extra
-        done[seed] = row
-        append_run(log_path, row)
+        log.record(row)
         print(f"[bench] seed {seed}: test Acc2 per epoch " + " ".join(f"{a:.1f}" for a in row["curve"]), flush=True)
-    text, summary = reference_protocol([done[s] for s in seeds], cia_mosi.DEFAULT_EPOCHS)
+    text, summary = reference_protocol([log.done[s] for s in seeds], cia_mosi.DEFAULT_EPOCHS)
     print(text)
     with open(os.path.join(args.output_dir, "reference_protocol.json"), "w") as f:
         json.dump(dict(summary, seeds=seeds, extra_flags=extra), f, indent=2)
@@ -324,21 +321,18 @@ def main(argv=None):
         jobs += [(m, s, False) for m in SUBSETS for s in subset_seeds]
     os.makedirs(args.output_dir, exist_ok=True)
     log_path = os.path.join(args.output_dir, "runs.jsonl")
-    done = read_runs(log_path, key=lambda r: (r["modalities"], r["seed"], r["no_iim"]),
-                     keep=lambda r: r.get("extra") == extra)  # resume: skip finished runs with the same flags
+    log = RunLog(log_path, extra, key=lambda r: (r["modalities"], r["seed"], r["no_iim"]))  # resume
     for mods, seed, no_iim in jobs:
-        if (mods, seed, no_iim) in done:
+        if (mods, seed, no_iim) in log:
             continue
         run_dir = os.path.join(args.output_dir, f"{mods.replace(',', '_')}{'_noiim' if no_iim else ''}_s{seed}")
         row = run_one(args.data_dir, mods, seed, no_iim, run_dir, extra)
-        row["extra"] = extra
-        done[(mods, seed, no_iim)] = row
-        append_run(log_path, row)
+        log.record(row)
         print(f"[bench] {row_name(mods, no_iim)} seed {seed}: Acc2 {row['Acc2']:.2f} ({row['seconds']:.0f} s)",
               flush=True)
 
     groups = {}
-    for (mods, seed, no_iim), row in done.items():
+    for (mods, seed, no_iim), row in log.done.items():
         groups.setdefault((mods, no_iim), []).append(row)
     table = {row_name(m, n): summarize(rows) for (m, n), rows in sorted(groups.items(), key=lambda kv: (
         kv[0][1], -len(kv[0][0].split(",")), kv[0][0]))}

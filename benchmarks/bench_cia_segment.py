@@ -58,8 +58,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "recipes"))
 sys.path.insert(0, ROOT)
 
-from _runlog import append_run  # noqa: E402
-from _runlog import read_runs  # noqa: E402
+from _runlog import RunLog  # noqa: E402
 
 DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mfn_h5")
 RECIPES = {"youtube": "cia_youtube", "mmmo": "cia_mmmo"}
@@ -125,20 +124,17 @@ def main(argv=None):
     seeds = [int(s) for s in args.seeds.split(",")]
     os.makedirs(args.output_dir, exist_ok=True)
     log_path = os.path.join(args.output_dir, "runs.jsonl")
-    done = read_runs(log_path, key=lambda r: (r["dataset"], r["seed"], r["no_iim"]),
-                     keep=lambda r: r.get("extra") == extra)
+    log = RunLog(log_path, extra, key=lambda r: (r["dataset"], r["seed"], r["no_iim"]))
     jobs = [(d, s, n) for d in datasets for n in ([False, True] if args.ablation else [False]) for s in seeds]
     for dataset, seed, no_iim in jobs:
-        if (dataset, seed, no_iim) in done:
+        if (dataset, seed, no_iim) in log:
             continue
         run_dir = os.path.join(args.output_dir, f"{dataset}{'_noiim' if no_iim else ''}_s{seed}")
-        row = dict(run_one(dataset, args.data_dir, seed, no_iim, run_dir, extra), extra=extra)
-        done[(dataset, seed, no_iim)] = row
-        append_run(log_path, row)
+        row = log.record(run_one(dataset, args.data_dir, seed, no_iim, run_dir, extra))
         print(f"[bench] {dataset} {'CIA - IIM' if no_iim else 'CIA'} seed {seed}: "
               + ", ".join(f"{k} {row[k]:.2f}" for k in METRICS[dataset])
               + f" (best epoch {row['best_epoch']}, {row['seconds']:.0f} s)", flush=True)
-    text, summary = table({k: v for k, v in done.items() if k in set(jobs)})
+    text, summary = table({k: v for k, v in log.done.items() if k in set(jobs)})
     print(text)
     with open(os.path.join(args.output_dir, "results.json"), "w") as f:
         json.dump({"table": summary, "extra_flags": extra, "seeds": seeds}, f, indent=2)
