@@ -13,6 +13,7 @@ from keras_msa.models.cia import PAIRS
 from keras_msa.models.cia import build_cia
 from keras_msa.models.cia import cia_losses
 from keras_msa.models.cia import cia_targets
+from tests.recipe_modules import import_recipe_module
 
 SUBSETS = [("text",), ("audio",), ("vision",), ("text", "vision"), ("text", "audio"), ("audio", "vision"),
            ("text", "audio", "vision")]
@@ -198,21 +199,8 @@ def test_input_corruption_adds_no_weights_and_is_off_at_inference():
         build_cia(dims, input_noise={"audio": 2.0}, **kw)
 
 
-def _recipe_module(name):
-    """Import ``recipes/<name>.py`` (or ``_cia_common``) without leaving ``recipes/`` on ``sys.path``."""
-    import importlib
-    import sys
-
-    recipes = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "recipes")
-    sys.path.insert(0, recipes)
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(recipes)
-
-
 def _run_recipe(module, argv, tmp_path):
-    mod = _recipe_module(module)
+    mod = import_recipe_module(module)
     keras.backend.clear_session()
     return mod.run_recipe(mod.RECIPE, argv=argv + ["--output-dir", str(tmp_path), "--no-export", "--verbose", "0"],
                           exit_on_error=False)
@@ -256,7 +244,7 @@ def test_cia_mosi_hffn_format_reads_the_stage1_activations(tmp_path, shared_data
     from keras_msa.runner import RecipeError
     from keras_msa.runner import build_parser
 
-    cia_mosi = _recipe_module("cia_mosi")
+    cia_mosi = import_recipe_module("cia_mosi")
     hffn, bclstm = str(shared_datasets / "mosi_hffn"), str(shared_datasets / "mosi_bclstm")
     args = build_parser(cia_mosi.RECIPE).parse_args(["--data-dir", hffn, "--format", "hffn", "--labels-dir", bclstm])
     data = cia_mosi.RECIPE.load_data(args)
@@ -282,7 +270,7 @@ def test_cia_mosi_hffn_format_reads_the_stage1_activations(tmp_path, shared_data
 def test_recipe_intensity_loss_option():
     from keras_msa.runner import RecipeError
 
-    common = _recipe_module("_cia_common")
+    common = import_recipe_module("_cia_common")
     mods = ("text", "audio")
     y_true, y_pred = np.array([[0.5], [-0.5]]), np.array([[0.1], [-0.1]])
     l2 = common.loss_dict(("intensity",), mods, "add_loss", True)["intensity"]
@@ -333,7 +321,7 @@ def test_attention_videos_flag_rejects_a_negative_count(tmp_path):
 
 
 def test_attention_twin_carries_the_trained_weights():
-    common = _recipe_module("_cia_common")
+    common = import_recipe_module("_cia_common")
     dims = {"text": 6, "audio": 5, "vision": 4}
     kwargs = dict(feature_dims=dims, level="context", num_steps=5, heads=("intensity",), rnn_units=3,
                   dense_units=4, seed=3)

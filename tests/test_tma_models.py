@@ -17,6 +17,7 @@ from keras_msa.models import get_model
 from keras_msa.models import load_reference_weights
 from keras_msa.models import modality_weights_model
 from keras_msa.models.tma_weights import expected_state_dict_shapes
+from tests.recipe_modules import import_recipe_module
 
 # ---------------------------------------------------------------------------
 # Pure-numpy oracle of the reference models (evaluation mode).
@@ -446,20 +447,10 @@ def test_tiny_model_learns_planted_signal(kind):
 # ---------------------------------------------------------------------------
 # Recipes (tiny synthetic run; real-data loading when ../shared is present).
 # ---------------------------------------------------------------------------
-def _recipe(name):
-    import importlib
-    import sys
-
-    recipes = pathlib.Path(__file__).resolve().parents[1] / "recipes"
-    if str(recipes) not in sys.path:
-        sys.path.insert(0, str(recipes))
-    return importlib.import_module(name).RECIPE
-
-
 def test_tma_recipe_runs_end_to_end_on_synthetic_data(tmp_path):
     from keras_msa.runner import run_recipe
 
-    results = run_recipe(_recipe("tma_mmmo"), argv=[
+    results = run_recipe(import_recipe_module("tma_mmmo").RECIPE, argv=[
         "--model", "mfn_tma", "--epochs", "1", "--synthetic-sizes", "64,32,16", "--no-export", "--verbose", "0",
         "--heatmap-samples", "2", "--output-dir", str(tmp_path), "--seed", "3",
     ], exit_on_error=False)
@@ -475,7 +466,7 @@ def test_tma_recipe_runs_end_to_end_on_synthetic_data(tmp_path):
 def test_tma_recipe_reads_real_mmmo_audio_vision(shared_datasets):
     import argparse
 
-    recipe = _recipe("tma_mmmo")
+    recipe = import_recipe_module("tma_mmmo").RECIPE
     parser = argparse.ArgumentParser()
     recipe.add_arguments(parser)
     args = parser.parse_args(["--modalities", "audio,vision"])
@@ -504,6 +495,7 @@ def test_tma_recipe_bad_sizes_are_one_error_naming_the_flag(argv, message, tmp_p
     from keras_msa.runner import run_recipe
 
     with pytest.raises(RecipeError) as info:
-        run_recipe(_recipe("tma_mosi"), argv=argv + ["--epochs", "1", "--no-export", "--verbose", "0",
-                                                    "--output-dir", str(tmp_path)], exit_on_error=False)
+        run_recipe(import_recipe_module("tma_mosi").RECIPE,
+                   argv=argv + ["--epochs", "1", "--no-export", "--verbose", "0", "--output-dir", str(tmp_path)],
+                   exit_on_error=False)
     assert message in str(info.value)
