@@ -278,3 +278,32 @@ def test_seed_states_kept_lets_a_run_look_at_its_model_without_changing_it():
     # Keras 3.15 draws RNN dropout masks in inference too: the unguarded look changes the run.
     # (If a Keras release stops doing so, this line fails and seed_states_kept can go.)
     assert not all(np.array_equal(a, b) for a, b in zip(trained[None], trained[False]))
+
+
+class _StepCountingModel(keras.Model):
+    """A functional model that counts how often ``fit`` traces its train step."""
+
+    traces = 0
+
+    def train_step(self, data):
+        type(self).traces += 1
+        return super().train_step(data)
+
+
+def test_training_state_built_before_fit_leaves_one_trace_of_the_train_step():
+    from keras_msa.runner import build_training_state
+
+    inputs = keras.Input((5, 3))
+    hidden = keras.layers.GRU(4)(inputs)
+    model = _StepCountingModel(inputs, keras.layers.Dense(1)(hidden), name="step_counting")
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x = np.random.default_rng(0).normal(size=(8, 5, 3)).astype("float32")
+    y = x[:, :, :1].sum(axis=1)
+    build_training_state(model, (x[:4], y[:4]))
+    assert model.optimizer.built and len(model.optimizer.variables) > 1
+    assert len(model.metrics_variables) >= 4  # loss and mae trackers: total, count each
+    before = model.get_weights()
+    _StepCountingModel.traces = 0
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert _StepCountingModel.traces == 1  # Keras alone traces it twice (variables created in the first trace)
+    assert not np.allclose(before[0], model.get_weights()[0])  # and it trains
