@@ -13,6 +13,7 @@ from keras_msa.models.cia import PAIRS
 from keras_msa.models.cia import build_cia
 from keras_msa.models.cia import cia_losses
 from keras_msa.models.cia import cia_targets
+from keras_msa.runner import build_training_state
 from tests.recipe_modules import import_recipe_module
 
 SUBSETS = [("text",), ("audio",), ("vision",), ("text", "vision"), ("text", "audio"), ("audio", "vision"),
@@ -165,6 +166,7 @@ def test_cia_learns_planted_signal_on_synthetic_context_data():
     model = build_cia(ds.feature_dims, num_steps=T, rnn_units=8, dense_units=16, dropout=0.1,
                       recurrent_dropout=0.0, seed=0)
     model.compile(keras.optimizers.Adam(3e-3), loss=cia_losses(model))
+    build_training_state(model, (x_train, y_train, w_train))  # one trace of the train step, not two
     model.fit(x_train, y_train, sample_weight=w_train, epochs=12, batch_size=8, verbose=0)
     pred = model.predict(x_test, verbose=0)["sentiment"].argmax(-1)
     real = w_test["sentiment"] > 0
