@@ -23,6 +23,7 @@ import numpy as np
 from keras import ops
 
 import keras_msa  # noqa: F401  (registers the custom objects)
+from keras_msa.runner import build_training_state
 
 
 def _flatten(x):
@@ -174,6 +175,7 @@ def run_layer_test(
         train_model.compile(optimizer=keras.optimizers.SGD(0.1), loss=["mse"] * len(outputs))
         before = [ops.convert_to_numpy(w) for w in train_model.trainable_weights]
         y = targets if len(targets) > 1 else targets[0]
+        build_training_state(train_model, (input_data, y))
         history = train_model.fit(input_data, y, batch_size=len(next(iter(input_data.values()))),
                                   epochs=1, verbose=0)
         assert np.isfinite(history.history["loss"][0]), "non-finite training loss"

@@ -17,6 +17,7 @@ from keras_msa.models import get_model
 from keras_msa.models import load_reference_weights
 from keras_msa.models import modality_weights_model
 from keras_msa.models.tma_weights import expected_state_dict_shapes
+from keras_msa.runner import build_training_state
 from tests.recipe_modules import import_recipe_module
 
 # ---------------------------------------------------------------------------
@@ -438,6 +439,7 @@ def test_tiny_model_learns_planted_signal(kind):
                                                      if kind == "marn_tma" else {"proposal_dropout": 0.0,
                                                                                  "update_dropout": 0.0}))
     model.compile(optimizer=keras.optimizers.Adam(1e-2, epsilon=1e-8), loss="mae")
+    build_training_state(model, (x, y))  # one trace of the train step, not two
     model.fit(x, y, batch_size=32, epochs=15, verbose=0, shuffle=False)
     mae = float(np.mean(np.abs(model.predict(xt, verbose=0) - yt)))
     baseline = float(np.mean(np.abs(yt - np.median(y))))
