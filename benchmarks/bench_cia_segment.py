@@ -40,9 +40,25 @@ YouTube (60 test segments): A+V CIA beats it on ICT-MMMO by 4 points and is
 at it on YouTube, whose audio / video are all-zero for about three quarters
 of the samples as released. On ICT-MMMO A+V the model without the IIMs
 scores 7 points higher (75.00 vs 67.92). The paper's ablation is T+A+V
-only, which this release (no training text) cannot reproduce. Why the two
-IIMs hurt here (two unweighted reconstruction MSEs next to one
-cross-entropy, on 220 videos) was not measured.
+only, which this release (no training text) cannot reproduce.
+
+Why the two IIMs seem to hurt on ICT-MMMO A+V, seen from the training and
+validation logs only (``history.csv`` of the six runs; no test data):
+
+* The validation split does not separate the two models. Best validation
+  accuracy is 0.850 in all six runs except one (CIA - IIM seed 0: 0.825);
+  the mean validation accuracy over epochs 1-20 is 0.767 / 0.774 / 0.768
+  with the IIMs and 0.780 / 0.765 / 0.770 without them. The lowest
+  validation task losses are 0.484 / 0.526 / 0.508 vs 0.512 / 0.498 / 0.491.
+* The reconstruction losses do not swamp the task: at epoch 1 the two
+  training MSEs are 0.26 and 0.18 next to a cross-entropy of 0.69, and on
+  the validation split 0.08-0.09 next to 0.5-0.7.
+* So with 40 validation videos (one video = 2.5 points), picking the epoch
+  by validation accuracy cannot tell these models apart, and the 7-point
+  test gap (80 test videos, one video = 1.25 points) comes from which of
+  several equally good validation epochs was kept (CIA kept epochs 20 / 15 /
+  9, CIA - IIM 2 / 9 / 4). Nothing in the validation data says that the IIMs
+  hurt. A five-seed run would narrow this down; it was not run.
 """
 
 import argparse
