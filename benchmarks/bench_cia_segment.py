@@ -54,11 +54,12 @@ validation logs only (``history.csv`` of the six runs; no test data):
   training MSEs are 0.26 and 0.18 next to a cross-entropy of 0.69, and on
   the validation split 0.08-0.09 next to 0.5-0.7.
 * So with 40 validation videos (one video = 2.5 points), picking the epoch
-  by validation accuracy cannot tell these models apart, and the 7-point
-  test gap (80 test videos, one video = 1.25 points) comes from which of
+  by validation accuracy cannot tell these models apart. The 7-point test
+  gap (80 test videos, one video = 1.25 points) may come from which of
   several equally good validation epochs was kept (CIA kept epochs 20 / 15 /
-  9, CIA - IIM 2 / 9 / 4). Nothing in the validation data says that the IIMs
-  hurt. A five-seed run would narrow this down; it was not run.
+  9, CIA - IIM 2 / 9 / 4) rather than from the IIMs; that was not tested.
+  Nothing in the validation data says that the IIMs hurt. A five-seed run
+  would narrow this down; it was not run.
 """
 
 import argparse
