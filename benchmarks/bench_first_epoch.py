@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 from bench_cia_speed import random_batch  # noqa: E402
 from bench_cia_speed import SHAPES  # noqa: E402
@@ -50,8 +51,6 @@ def _cia_context(seed, n):
 
 
 def _marn_tma(seed, n):
-    import numpy as np
-
     model = get_model("marn_tma", preset="mosi", seed=seed)
     rng = np.random.default_rng(seed)
     x = {t.name: rng.normal(size=(n,) + tuple(t.shape[1:])).astype("float32") for t in model.inputs}

@@ -13,6 +13,7 @@ import pytest
 from keras_msa.export import load_saved_model
 from keras_msa.runner import BestWeights
 from keras_msa.runner import RecipeError
+from keras_msa.runner import build_training_state
 from keras_msa.runner import format_results_table
 from keras_msa.runner import run_recipe
 from tests import toy_recipe
@@ -291,8 +292,6 @@ class _StepCountingModel(keras.Model):
 
 
 def test_training_state_built_before_fit_leaves_one_trace_of_the_train_step():
-    from keras_msa.runner import build_training_state
-
     inputs = keras.Input((5, 3))
     hidden = keras.layers.GRU(4)(inputs)
     model = _StepCountingModel(inputs, keras.layers.Dense(1)(hidden), name="step_counting")
