@@ -98,7 +98,7 @@ _F1_AVERAGES = ("binary", "weighted", "macro")
 
 
 # --------------------------------------------------------------------- input checks
-def _as_array(x, name):
+def _as_array(x, name, check_finite=True):
     """numpy array of ``x`` with a clear error for empty / non-numeric / non-finite input."""
     if x is None:
         raise ValueError(f"`{name}` is None: expected a numeric array.")
@@ -111,10 +111,15 @@ def _as_array(x, name):
         raise ValueError(f"`{name}` must be an array with one entry per sample; found a scalar.")
     if a.size == 0:
         raise ValueError(f"`{name}` is empty: expected at least one sample, found shape {a.shape}.")
+    if check_finite:
+        _check_finite(a, name)
+    return a
+
+
+def _check_finite(a, name, where=""):
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         bad = int((~np.isfinite(a)).sum())
-        raise ValueError(f"`{name}` must be finite; found {bad} NaN/inf value(s) in shape {a.shape}.")
-    return a
+        raise ValueError(f"`{name}` must be finite; found {bad} NaN/inf value(s){where} in shape {a.shape}.")
 
 
 def _check_mask(mask):
@@ -140,7 +145,7 @@ def flatten_masked(x, mask, name="x"):
         mask: (N, T) array of 0/1 (or bool). ``None`` returns ``x`` unchanged.
         name: argument name used in error messages.
     """
-    a = _as_array(x, name)
+    a = _as_array(x, name, check_finite=mask is None)
     if mask is None:
         return a
     m = _check_mask(mask)
@@ -148,6 +153,8 @@ def flatten_masked(x, mask, name="x"):
         raise ValueError(
             f"`{name}` must start with the mask shape {m.shape} (N, T); found shape {a.shape}."
         )
+    # Padded positions may hold anything: only the selected ones must be finite.
+    _check_finite(a[m], name, where=" at positions where `mask` is 1")
     return a[m]
 
 
@@ -181,6 +188,13 @@ def _labels(x, name, mask):
     while a.ndim > 1 and a.shape[-1] == 1:
         a = a[..., 0]
     if a.ndim == 2:
+        one_hot = np.isin(a, (0, 1)).all() and np.all(a.sum(axis=-1) == 1)
+        if a.dtype.kind != "f" and not one_hot:
+            raise ValueError(
+                f"`{name}` is neither class ids nor one-hot rows: expected (N,) class ids, (N, C) float scores "
+                f"or one-hot rows, or (N, T) ids together with the (N, T) `mask`; found integer shape {original} "
+                "without a mask, rows not one-hot."
+            )
         return np.argmax(a, axis=-1).astype("int64"), a.shape[-1]
     if a.ndim != 1:
         raise ValueError(
@@ -207,7 +221,13 @@ def _label_pair(pred, y, mask):
         )
     if cp is not None and ct is not None and cp != ct:
         raise ValueError(f"`pred` has {cp} class columns but `y` has {ct}.")
-    return p, t, cp if cp is not None else ct
+    columns = cp if cp is not None else ct
+    if columns is not None:
+        for name, ids, has_columns in (("pred", p, cp is not None), ("y", t, ct is not None)):
+            if not has_columns and ids.max() >= columns:
+                raise ValueError(f"`{name}` class ids must be < {columns} (the number of score columns of the other "
+                                 f"argument); found maximum {ids.max()}.")
+    return p, t, columns
 
 
 def _binary_column(x, name):
@@ -452,7 +472,19 @@ def _multilabel_pair(pred, y, mask):
             "`y` must be multi-hot 0/1 (emotion presence); found other values "
             f"{np.unique(t)[:10].tolist()} (intensities? use labels.emotion_multihot)."
         )
+    if p.min() < 0 or p.max() > 1:
+        raise ValueError(
+            f"`pred` must hold probabilities in [0, 1] (the sigmoid outputs); found values in "
+            f"[{p.min():.4g}, {p.max():.4g}] (logits? apply a sigmoid first)."
+        )
     return p.astype("float64"), t.astype("int64")
+
+
+def _check_threshold(threshold, name):
+    value = float(threshold)
+    if not (0.0 < value < 1.0):
+        raise ValueError(f"`{name}` must be a probability threshold in (0, 1); found {threshold!r}.")
+    return value
 
 
 def _column_names(num_columns, names):
@@ -508,6 +540,7 @@ def multilabel_report(pred, y, threshold=0.5, mask=None, names=None, columns=Non
         "average": {"Acc", "F1", "WAcc"}}``; NaN W-Acc columns are skipped in
         the average.
     """
+    threshold = _check_threshold(threshold, "threshold")
     p, t = _multilabel_pair(pred, y, mask)
     names = _column_names(p.shape[1], names)
     idx = _columns_index(columns, p.shape[1])
@@ -549,7 +582,7 @@ def threshold_sweep(valid_pred, valid_y, test_pred, test_y, valid_mask=None, tes
     tp_, tt = _multilabel_pair(test_pred, test_y, test_mask)
     if vp.shape[1] != tp_.shape[1]:
         raise ValueError(f"valid and test must have the same columns; found {vp.shape[1]} and {tp_.shape[1]}.")
-    thresholds = [float(th) for th in thresholds]
+    thresholds = [_check_threshold(th, f"thresholds[{i}]") for i, th in enumerate(thresholds)]
     if not thresholds:
         raise ValueError("`thresholds` is empty: expected at least one threshold.")
     for c in criteria:
@@ -662,6 +695,8 @@ def emotion_report(pred, y, mask=None, valid=None, f1_threshold=PAPER_F1_THRESHO
         ``Emo_F1_avg6_validsel``, ``Emo_WAcc_avg6_validsel`` (and ``_avg7``),
         ``Emo_F1_threshold_validsel``, ``Emo_WAcc_threshold_validsel``.
     """
+    f1_threshold = _check_threshold(f1_threshold, "f1_threshold")
+    wacc_threshold = _check_threshold(wacc_threshold, "wacc_threshold")
     p, t = _multilabel_pair(pred, y, mask)
     c = p.shape[1]
     if not 1 <= num_emotions <= c:

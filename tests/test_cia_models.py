@@ -400,3 +400,24 @@ def test_cia_mosei_recipe_on_sdk_csd_files_with_their_download_names(tmp_path):
     assert "Emo_WAcc" in m  # undefined (nan) here: every test utterance carries every emotion (no negatives)
     with pytest.raises(RecipeError, match="--format csd needs --folds"):
         _run_recipe("cia_mosei", argv, tmp_path / "run2")
+
+
+def test_context_report_scores_the_class_head_under_both_acc2_conventions():
+    common = import_recipe_module("_cia_common")
+    data = make_synthetic("mosei_context", seed=0, sizes=(2, 2, 4), modalities=("text",))
+    test = data.test
+    mask = test.utterance_mask.astype(bool)
+    scores = test.labels["sentiment"]
+    scores[mask.nonzero()[0][:3], mask.nonzero()[1][:3]] = 0.0  # zero scores: the conventions differ there
+    probs = np.random.default_rng(0).uniform(size=mask.shape)
+
+    class FixedPredictions:
+        def predict(self, x, **kwargs):
+            return {"sentiment": np.stack([1 - probs, probs], axis=-1)}
+
+    out = common.context_report(FixedPredictions(), data, ("sentiment",), ("text",))
+    calls = probs > 0.5
+    non_zero = mask & (scores != 0)
+    assert out["Acc2"] == pytest.approx(100 * np.mean(calls[mask] == (scores[mask] >= 0)))
+    assert out["Acc2_non0"] == pytest.approx(100 * np.mean(calls[non_zero] == (scores[non_zero] > 0)))
+    assert out["Acc2"] != pytest.approx(out["Acc2_non0"])

@@ -63,6 +63,12 @@ def test_onehot_and_reorder():
     np.testing.assert_array_equal(L.reorder_emotions(sdk), [[3, 5, 6, 1, 2, 4]])
 
 
+def test_youtube_argmax_requires_one_hot_rows():
+    np.testing.assert_array_equal(L.youtube_argmax(np.eye(3)[[2, 0, 1]]), [2, 0, 1])
+    with pytest.raises(ValueError, match=r"exactly one 1 per row; 1 row\(s\).*index \[1\]: \[0\.0, 0\.0, 0\.0\]"):
+        L.youtube_argmax(np.array([[1.0, 0, 0], [0, 0, 0]]))
+
+
 def test_emotion_multihot_and_no_emotion():
     x = np.array([[0, 0, 0, 0, 0, 0], [0.3, 0, 4.5, 0, 0, 0], [0, 0, 0, 0, 0, 1.0]])
     np.testing.assert_array_equal(L.emotion_multihot(x), [[0] * 6, [1, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 1]])
@@ -79,6 +85,10 @@ def test_emotion_multihot_and_no_emotion():
         L.emotion_multihot(np.zeros((2, 7)))
     with pytest.raises(ValueError, match=">= 0"):
         L.emotion_multihot(-np.ones((2, 6)))
+    with pytest.raises(ValueError, match=r"`mask` must contain only 0 and 1.*\[0\.0, 0\.5, 2\.0\]"):
+        L.emotion_multihot(ctx, mask=[[2, 0.5, 0]])
+    with pytest.raises(ValueError, match=r"`mask` must have shape \(1, 3\).*found \(1, 2\)"):
+        L.emotion_multihot(ctx, mask=[[1, 1]])
 
 
 def test_check_label_range():
@@ -90,6 +100,8 @@ def test_check_label_range():
     L.check_label_range(np.array([[1.0, 99.0]]), -3, 3, mask=np.array([[1, 0]]))
     with pytest.raises(DataValidationError, match="finite"):
         L.check_label_range([np.nan, 1.0], -3, 3)
+    with pytest.raises(ValueError, match=r"`mask` must have shape \(2, 3\).*found \(2, 2\)"):
+        L.check_label_range(np.zeros((2, 3)), -3, 3, mask=np.ones((2, 2)))
 
 
 # --------------------------------------------------------------------- normaliser

@@ -186,6 +186,18 @@ def test_errors_name_argument_expected_and_found():
         M.mae(np.zeros((4, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="class columns"):
         M.accuracy(np.zeros((3, 2)), np.zeros((3, 3)))
+    # (N, T) integer ids without the mask are not mistaken for (N, C) scores
+    with pytest.raises(ValueError, match=r"neither class ids nor one-hot.*`mask`; found integer shape \(2, 3\)"):
+        M.accuracy([[0, 1, 1], [1, 0, 0]], [[0, 1, 0], [1, 0, 1]])
+    assert M.accuracy([[0, 1, 1], [1, 0, 0]], [[0, 1, 0], [1, 0, 1]], mask=np.ones((2, 3))) == pytest.approx(4 / 6)
+    with pytest.raises(ValueError, match=r"`y` class ids must be < 3.*found maximum 5"):
+        M.accuracy(np.eye(3), [0, 1, 5])
+    # NaN in padded positions only is not an error; NaN at a real position names the mask
+    pred = np.array([[1.0, np.nan], [2.0, np.nan]])
+    y = np.array([[1.5, 0.0], [2.0, 0.0]])
+    assert M.mae(pred, y, mask=[[1, 0], [1, 0]]) == pytest.approx(0.25)
+    with pytest.raises(ValueError, match=r"`pred` must be finite; found 1 NaN/inf value\(s\) at positions where"):
+        M.mae(pred, y, mask=[[1, 1], [1, 0]])
 
 
 # --------------------------------------------------------------------- multi-label emotions
@@ -267,6 +279,19 @@ def test_emotion_report_fixed_thresholds_6_vs_7_and_validsel():
         M.emotion_report(p, y[:, :6])
     with pytest.raises(ValueError, match="multi-hot"):
         M.emotion_report(p[:, :6], y[:, :6] * 2.5)
+
+
+def test_emotion_inputs_must_be_probabilities_and_thresholds_in_0_1():
+    y = np.array([[1, 0], [0, 1], [1, 1]])
+    probs = np.array([[0.9, 0.2], [0.3, 0.6], [0.7, 0.4]])
+    with pytest.raises(ValueError, match=r"`pred` must hold probabilities in \[0, 1\].*\[-2, 3\].*logits"):
+        M.emotion_report(np.array([[3.0, -2.0], [0.0, 1.0], [1.0, 0.5]]), y, num_emotions=2)
+    with pytest.raises(ValueError, match=r"`f1_threshold` must be a probability threshold in \(0, 1\); found 40"):
+        M.emotion_report(probs, y, num_emotions=2, f1_threshold=40)
+    with pytest.raises(ValueError, match=r"`thresholds\[0\]`.*found nan"):
+        M.threshold_sweep(probs, y, probs, y, thresholds=[float("nan"), 0.5])
+    with pytest.raises(ValueError, match=r"`threshold`.*found 1.0"):
+        M.multilabel_report(probs, y, threshold=1.0)
 
 
 def test_emotion_report_with_mask():

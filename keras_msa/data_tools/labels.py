@@ -62,6 +62,19 @@ def _array(y, name):
     return a
 
 
+def _bool_mask(mask, shape, name="mask"):
+    """``mask`` as a boolean array after checking it is 0/1 and matches the leading axes ``shape``."""
+    m = np.asarray(mask)
+    if m.dtype != bool:
+        if m.dtype.kind not in "iuf" or not np.isin(m, (0, 1)).all():
+            found = f"dtype {m.dtype}" if m.dtype.kind not in "iuf" else f"values {np.unique(m)[:10].tolist()}"
+            raise ValueError(f"`{name}` must contain only 0 and 1 (or booleans); found {found}.")
+        m = m.astype(bool)
+    if m.shape != tuple(shape):
+        raise ValueError(f"`{name}` must have shape {tuple(shape)} (the leading axes of the labels); found {m.shape}.")
+    return m
+
+
 def check_label_range(y, low, high, name="labels", source="<memory>", mask=None, atol=1e-6):
     """Raise a :class:`DataValidationError` unless every label lies in [low, high].
 
@@ -83,7 +96,7 @@ def check_label_range(y, low, high, name="labels", source="<memory>", mask=None,
         raise data_error(source, name, "at least one label", "an empty array")
     if a.dtype.kind not in "iufb":
         raise data_error(source, name, "numeric labels", f"dtype {a.dtype}")
-    values = a if mask is None else a[np.asarray(mask).astype(bool)]
+    values = a if mask is None else a[_bool_mask(mask, a.shape[:np.ndim(mask)])]
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise data_error(source, name, "finite labels", f"{int((~np.isfinite(values)).sum())} NaN/inf")
     if values.size == 0:
@@ -181,6 +194,11 @@ def youtube_argmax(onehot):
     a = _array(onehot, "onehot")
     if a.ndim < 2:
         raise ValueError(f"`onehot` must be (..., C) one-hot labels; found shape {a.shape}.")
+    rows_ok = np.isin(a, (0, 1)).all(axis=-1) & (a.sum(axis=-1) == 1)
+    if not rows_ok.all():
+        bad = np.argwhere(~rows_ok)[0].tolist()
+        raise ValueError(f"`onehot` must have exactly one 1 per row; {int((~rows_ok).sum())} row(s) are not one-hot "
+                         f"(first at index {bad}: {a[tuple(bad)].tolist()}).")
     return np.argmax(a, axis=-1).astype("int64")
 
 
@@ -257,10 +275,7 @@ def emotion_multihot(intensities, no_emotion=False, mask=None, clip=3.0, dtype="
         none = (~present.astype(bool).any(axis=-1, keepdims=True)).astype(dtype)
         present = np.concatenate([present, none], axis=-1)
     if mask is not None:
-        m = np.asarray(mask).astype(bool)
-        if m.shape != present.shape[:-1]:
-            raise ValueError(f"`mask` must have shape {present.shape[:-1]}; found {m.shape}.")
-        present = present * m[..., None].astype(dtype)
+        present = present * _bool_mask(mask, present.shape[:-1])[..., None].astype(dtype)
     return present
 
 
