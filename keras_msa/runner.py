@@ -331,7 +331,7 @@ def _run(recipe, args):
         keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=resuming),
     ] + ([best] if best is not None else [])
     if recipe.callbacks is not None:
-        callbacks.extend(recipe.callbacks(args))
+        callbacks.extend(with_resumable_early_stopping(recipe.callbacks(args), backup_dir))
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     even_first_batch(min(global_batch, train_batches.num_samples), replicas, "the first training batch (--batch-size)")
     validation_batch = max(global_batch, 256)
@@ -600,6 +600,78 @@ class SeedStateBackup(_keras_callback_base()):
         os.makedirs(os.path.dirname(self.filepath), exist_ok=True)
         states = {f"s{i}": ops.convert_to_numpy(v) for i, v in enumerate(seed_variables(self.model))}
         np.savez(self.filepath, **states)
+
+
+class EarlyStoppingBackup(_keras_callback_base()):
+    """Make a ``keras.callbacks.EarlyStopping`` survive an interrupted run.
+
+    ``BackupAndRestore`` restores weights, optimizer and epoch, but an early
+    stopping callback starts again from ``wait = 0`` and no best value, so a
+    resumed run would train longer than the uninterrupted one. This callback,
+    placed after ``early_stopping``, writes its ``wait`` / ``best`` /
+    ``best_epoch`` after every epoch (one entry per epoch) and, when the run
+    resumes at epoch ``e``, puts back the entry of epoch ``e - 1``.
+
+    Args:
+        early_stopping: the ``EarlyStopping`` instance (``restore_best_weights``
+            must be False: the runner's :class:`BestWeights` keeps the best
+            weights on disk instead).
+        filepath: JSON file of the per-epoch states (inside the backup folder).
+    """
+
+    def __init__(self, early_stopping, filepath):
+        super().__init__()
+        if early_stopping.restore_best_weights:
+            raise RecipeError("EarlyStopping(restore_best_weights=True) cannot be resumed (its weights live in "
+                              "memory); the runner keeps the best validation weights itself, pass False")
+        self.early_stopping, self.filepath = early_stopping, filepath
+        self._restored = False
+
+    def _load(self):
+        import json
+        import os
+
+        if not os.path.isfile(self.filepath):
+            return {}
+        with open(self.filepath) as f:
+            return json.load(f)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._restored:
+            return
+        self._restored = True
+        state = self._load().get(str(epoch - 1))
+        if epoch > 0 and state is not None:
+            self.early_stopping.wait = state["wait"]
+            self.early_stopping.best = state["best"]
+            self.early_stopping.best_epoch = state["best_epoch"]
+
+    def on_epoch_end(self, epoch, logs=None):
+        import json
+        import os
+
+        es = self.early_stopping
+        states = self._load()
+        states[str(epoch)] = {"wait": int(es.wait), "best": None if es.best is None else float(es.best),
+                              "best_epoch": int(es.best_epoch)}
+        os.makedirs(os.path.dirname(self.filepath), exist_ok=True)
+        with open(self.filepath + ".tmp", "w") as f:
+            json.dump(states, f)
+        os.replace(self.filepath + ".tmp", self.filepath)
+
+
+def with_resumable_early_stopping(callbacks, backup_dir):
+    """``callbacks`` with an :class:`EarlyStoppingBackup` after every ``EarlyStopping`` among them."""
+    import os
+
+    import keras
+
+    out = []
+    for i, callback in enumerate(callbacks):
+        out.append(callback)
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            out.append(EarlyStoppingBackup(callback, os.path.join(backup_dir, f"early_stopping_{i}.json")))
+    return out
 
 
 class BestWeights(_keras_callback_base()):

@@ -116,6 +116,38 @@ def test_interrupted_run_resumes_without_losing_progress(full_run, tmp_path):
     )
 
 
+def _never_improving_early_stopping():
+    # Improvement needs a drop of 1e9: the first epoch sets `best`, the third reaches patience 2 and stops.
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, min_delta=1e9)
+
+
+def test_interrupted_run_keeps_its_early_stopping_progress(tmp_path):
+    def callbacks(interrupt):
+        return lambda args: [_never_improving_early_stopping()] + ([InterruptAfter(interrupt)] if interrupt else [])
+
+    argv = ["--verbose", "0", "--epochs", "6", "--no-export"]
+    straight = run_recipe(dataclasses.replace(toy_recipe.RECIPE, callbacks=callbacks(None)),
+                          argv + ["--output-dir", str(tmp_path / "straight")], exit_on_error=False)
+    assert straight["epochs_run_this_call"] == 3
+    out = tmp_path / "resumed"
+    with pytest.raises(Interrupted):
+        run_recipe(dataclasses.replace(toy_recipe.RECIPE, callbacks=callbacks(1)), argv + ["--output-dir", str(out)],
+                   exit_on_error=False)
+    resumed = run_recipe(dataclasses.replace(toy_recipe.RECIPE, callbacks=callbacks(None)),
+                         argv + ["--output-dir", str(out)], exit_on_error=False)
+    # Without the restored wait counter the resumed run would train epochs 3-5 (a fresh patience of 2).
+    assert resumed["epochs_run_this_call"] == 1
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 3
+    assert resumed["metrics"] == pytest.approx(straight["metrics"], rel=1e-6)
+
+
+def test_early_stopping_that_keeps_weights_in_memory_is_refused(tmp_path):
+    recipe = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [
+        keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)])
+    with pytest.raises(RecipeError, match="restore_best_weights=True.*cannot be resumed"):
+        run_recipe(recipe, ["--output-dir", str(tmp_path), "--verbose", "0", "--no-export"], exit_on_error=False)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
