@@ -21,6 +21,7 @@ A recipe script is a :class:`Recipe` plus ``run_recipe(RECIPE)``::
 import argparse
 import contextlib
 import dataclasses
+import math
 from typing import Callable, Optional, Union
 
 
@@ -108,15 +109,15 @@ def build_parser(recipe):
                         "data of the real shape (numbers NOT comparable with the paper).")
     fmt_help = f"Format of --data-dir, one of {list(recipe.formats)}" if recipe.formats else "Format of --data-dir"
     p.add_argument("--format", default=d["format"], help=fmt_help)
-    p.add_argument("--epochs", type=_positive_int, default=d["epochs"])
-    p.add_argument("--batch-size", type=_positive_int, default=d["batch_size"])
-    p.add_argument("--learning-rate", type=_positive_float, default=d["learning_rate"])
-    p.add_argument("--adam-epsilon", type=_positive_float, default=d["adam_epsilon"])
-    p.add_argument("--seed", type=int, default=d["seed"], help="Same seed -> same numbers on CPU.")
+    p.add_argument("--epochs", type=positive_int, default=d["epochs"])
+    p.add_argument("--batch-size", type=positive_int, default=d["batch_size"])
+    p.add_argument("--learning-rate", type=positive_float, default=d["learning_rate"])
+    p.add_argument("--adam-epsilon", type=positive_float, default=d["adam_epsilon"])
+    p.add_argument("--seed", type=seed_value, default=d["seed"], help="Same seed -> same numbers on CPU.")
     p.add_argument("--output-dir", default=None, help=f"Where results go (default runs/{recipe.name}).")
     p.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none",
                    help="tf.distribute strategy (mirrored: all local GPUs, or --cpu-devices logical CPUs).")
-    p.add_argument("--cpu-devices", type=_positive_int, default=None,
+    p.add_argument("--cpu-devices", type=positive_int, default=None,
                    help="Split the CPU into this many logical devices (for --distribute mirrored on CPU).")
     p.add_argument("--mixed-precision", action="store_true", help="mixed_float16 policy.")
     p.add_argument("--jit-compile", action="store_true", help="XLA-compile the train/predict steps.")
@@ -129,7 +130,7 @@ def build_parser(recipe):
     return p
 
 
-def _positive_int(text):
+def positive_int(text):
     try:
         value = int(text)
     except ValueError:
@@ -161,13 +162,36 @@ def parse_sizes(text, flag="--synthetic-sizes"):
     return sizes
 
 
-def _positive_float(text):
+def _finite_number(text, expected, accept):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+        value = float("nan")
+    if not (math.isfinite(value) and accept(value)):
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
+    return value
+
+
+def positive_float(text):
+    """argparse type: a finite number > 0."""
+    return _finite_number(text, "a finite number > 0", lambda v: v > 0)
+
+
+def non_negative_float(text):
+    """argparse type: a finite number >= 0."""
+    return _finite_number(text, "a finite number >= 0", lambda v: v >= 0)
+
+
+def dropout_rate(text):
+    """argparse type: a rate in [0, 1)."""
+    return _finite_number(text, "a rate in [0, 1)", lambda v: 0 <= v < 1)
+
+
+def seed_value(text):
+    """argparse type: a random seed, a whole number in [0, 2**32 - 1] (numpy's range)."""
+    value = non_negative_int(text)
+    if value > 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 4294967295], found {text!r}")
     return value
 
 

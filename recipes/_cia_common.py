@@ -28,8 +28,12 @@ from keras_msa import metrics  # noqa: E402
 from keras_msa.data_tools.dataset import MSADataset  # noqa: E402
 from keras_msa.data_tools.dataset import MSASplit  # noqa: E402
 from keras_msa.runner import RecipeError  # noqa: E402
+from keras_msa.runner import dropout_rate  # noqa: E402
+from keras_msa.runner import non_negative_float  # noqa: E402
 from keras_msa.runner import non_negative_int  # noqa: E402
 from keras_msa.runner import parse_sizes  # noqa: E402
+from keras_msa.runner import positive_float  # noqa: E402
+from keras_msa.runner import positive_int  # noqa: E402
 
 MODALITIES = ("text", "audio", "vision")
 SHORT = {"text": "T", "audio": "A", "vision": "V"}
@@ -128,14 +132,14 @@ def add_model_arguments(parser, default_preset, default_reconstruction="add_loss
                         help=f"Hyperparameter preset of keras_msa.models 'cia' (default {default_preset!r}; "
                              "'cia' = the published run r=50, td=200, dropout 0.5, recurrent 0.3; "
                              "'cim' = r=200, td=100, dropout 0.3).")
-    parser.add_argument("--rnn-units", type=int, default=None, help="Override the preset's GRU units.")
-    parser.add_argument("--dense-units", type=int, default=None, help="Override the preset's td units.")
-    parser.add_argument("--dropout", type=float, default=None, help="Override drop0 = drop1.")
-    parser.add_argument("--recurrent-dropout", type=float, default=None, help="Override rdrop.")
+    parser.add_argument("--rnn-units", type=positive_int, default=None, help="Override the preset's GRU units.")
+    parser.add_argument("--dense-units", type=positive_int, default=None, help="Override the preset's td units.")
+    parser.add_argument("--dropout", type=dropout_rate, default=None, help="Override drop0 = drop1.")
+    parser.add_argument("--recurrent-dropout", type=dropout_rate, default=None, help="Override rdrop.")
     parser.add_argument("--reconstruction", choices=("add_loss", "outputs", "none"), default=default_reconstruction,
                         help="IIM reconstruction loss: add_loss (masked MSE inside each IIM), outputs (six "
                              "logged recon_* outputs with their own MSE), none.")
-    parser.add_argument("--reconstruction-weight", type=float, default=1.0,
+    parser.add_argument("--reconstruction-weight", type=non_negative_float, default=1.0,
                         help="Weight of the six IIM reconstruction losses (script: 1).")
     parser.add_argument("--attention", choices=("both", "paper"), default="both",
                         help="CAM directions: both (the authors' script) or paper (Alg. 1, CAM(M, BI) only).")
@@ -145,11 +149,11 @@ def add_model_arguments(parser, default_preset, default_reconstruction="add_loss
     parser.add_argument("--keras3-gru", action="store_true",
                         help="Keras 3 GRU defaults (sigmoid gates, reset_after=True) instead of the Keras 2 "
                              "parity (hard sigmoid slope 0.2, reset_after=False).")
-    parser.add_argument("--input-noise", type=float, default=0.0,
+    parser.add_argument("--input-noise", type=non_negative_float, default=0.0,
                         help="Gaussian noise (std) on the input features during training (not in the paper; "
                              "a regulariser for features that are cleaner on the training data than on unseen "
                              "data, e.g. the bc-LSTM MOSI release). Default 0 (reference).")
-    parser.add_argument("--input-dropout", type=float, default=0.0,
+    parser.add_argument("--input-dropout", type=dropout_rate, default=0.0,
                         help="Dropout on the input features during training (not in the paper). Default 0.")
     parser.add_argument("--synthetic-sizes", default=None,
                         help="train,valid,test sizes of the synthetic data (default: the recipe's).")
@@ -175,7 +179,10 @@ def cia_model_kwargs(dataset, args, level, heads, num_classes, mask_attention_ke
     """``get_model("cia", ...)`` keyword arguments: the ``--preset``, the data's shapes, the common flags."""
     from keras_msa.models import get_preset
 
-    kwargs = get_preset("cia", args.preset)
+    try:
+        kwargs = get_preset("cia", args.preset)
+    except ValueError as exc:
+        raise RecipeError(f"--preset: {exc}")
     kwargs.update(
         feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
         level=level, heads=tuple(heads), num_classes=num_classes, use_iim=not args.no_iim,
@@ -523,9 +530,9 @@ def make_segment_recipe(dataset_name):
                                  "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range; robust to the "
                                  "saturated +-255 audio of the MFN ICT-MMMO release). split_max = the script "
                                  "(every split divided by its own maximum; uses test statistics).")
-        parser.add_argument("--audio-clip", type=float, default=None,
+        parser.add_argument("--audio-clip", type=positive_float, default=None,
                             help="Clip audio to [-c, c] before normalising (ICT-MMMO audio saturates at +-255).")
-        parser.add_argument("--patience", type=int, default=20,
+        parser.add_argument("--patience", type=non_negative_int, default=20,
                             help="Early stopping patience on the validation task loss (script: 20; 0 = off).")
 
     def load_data(args):

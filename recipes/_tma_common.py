@@ -22,6 +22,7 @@ from keras_msa.runner import Recipe  # noqa: E402
 from keras_msa.runner import RecipeError  # noqa: E402
 from keras_msa.runner import non_negative_int  # noqa: E402
 from keras_msa.runner import parse_sizes  # noqa: E402
+from keras_msa.runner import positive_float  # noqa: E402
 
 MODEL_NAMES = ("marn", "marn_tma", "mfn", "mfn_window1", "mfn_tma")
 TMA_MODELS = ("marn_tma", "mfn_tma")
@@ -85,7 +86,7 @@ def make_recipe(dataset_name):
                                  "'standard' for ICT-MMMO / YouTube (their audio saturates at +-255 in the "
                                  "MFN release; the TMA code's own pickles are not public), 'none' for MOSI "
                                  "(the MFN X_*.h5 files are used as they are).")
-        parser.add_argument("--audio-clip", type=float, default=None,
+        parser.add_argument("--audio-clip", type=positive_float, default=None,
                             help="Clip audio to [-c, c] before normalising (default: no clipping).")
         parser.add_argument("--padding", choices=("pre", "keep"), default="pre",
                             help="'pre' (default) moves padding to the front as in the reference data, so the "

@@ -322,6 +322,24 @@ def test_attention_videos_flag_rejects_a_negative_count(tmp_path):
         _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,2", "--attention-videos", "-1"], tmp_path)
 
 
+@pytest.mark.parametrize("recipe, argv, message", [
+    ("cia_mosi", ["--preset", "nope"], "--preset: Unknown preset 'nope' for model 'cia'"),
+    ("cia_mosi", ["--rnn-units", "0"], "argument --rnn-units: expected a positive integer, found '0'"),
+    ("cia_mosi", ["--recurrent-dropout", "2"], "argument --recurrent-dropout: expected a rate in [0, 1), found '2'"),
+    ("cia_mosi", ["--reconstruction-weight", "nan"],
+     "argument --reconstruction-weight: expected a finite number >= 0, found 'nan'"),
+    ("cia_mosi", ["--input-noise", "-1"], "argument --input-noise: expected a finite number >= 0, found '-1'"),
+    ("cia_youtube", ["--audio-clip", "0"], "argument --audio-clip: expected a finite number > 0, found '0'"),
+    ("cia_youtube", ["--patience", "-3"], "argument --patience: expected a whole number >= 0, found '-3'"),
+])
+def test_cia_recipe_flags_refuse_bad_values_with_one_error(recipe, argv, message, tmp_path):
+    from keras_msa.runner import RecipeError
+
+    with pytest.raises(RecipeError) as info:
+        _run_recipe(recipe, ["--synthetic-sizes", "4,2,2", "--epochs", "1"] + argv, tmp_path)
+    assert message in str(info.value)
+
+
 def test_attention_twin_carries_the_trained_weights():
     common = import_recipe_module("_cia_common")
     dims = {"text": 6, "audio": 5, "vision": 4}

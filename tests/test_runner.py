@@ -157,6 +157,9 @@ def test_early_stopping_that_keeps_weights_in_memory_is_refused(tmp_path):
         (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
         (["--data-dir", "/nonexistent/msa"], "--data-dir: '/nonexistent/msa' does not exist"),
         (["--format", "csv"], "--format: expected one of ['synthetic'], found 'csv'"),
+        (["--seed", "-1"], "argument --seed: expected a whole number >= 0, found '-1'"),
+        (["--seed", "4294967296"], "argument --seed: expected a whole number in [0, 4294967295], found '4294967296'"),
+        (["--learning-rate", "inf"], "argument --learning-rate: expected a finite number > 0, found 'inf'"),
     ],
 )
 def test_bad_flags_give_one_clear_line(argv, message, tmp_path, capsys):
