@@ -49,6 +49,18 @@ def test_repad_moves_the_real_steps():
     np.testing.assert_array_equal(post.repad("pre").features["text"], pre.features["text"])
 
 
+def test_repad_moves_the_utterance_ids_of_context_data():
+    s = _split(padding="pre", level="context",
+               utterance_ids=np.array([["a_1", "a_2", "a_3", "a_4"], ["", "", "b_1", "b_2"], ["", "", "", "c_1"]]))
+    s.labels["sentiment"][1] = [0, 0, 1, 2]
+    post = s.repad("post")
+    assert post.utterance_ids[1].tolist() == ["b_1", "b_2", "", ""]
+    assert post.utterance_ids[2].tolist() == ["c_1", "", "", ""]
+    np.testing.assert_array_equal(post.labels["sentiment"][1], [1, 2, 0, 0])
+    np.testing.assert_array_equal(post.step_mask(), post.utterance_ids != "")
+    np.testing.assert_array_equal(post.repad("pre").utterance_ids, s.utterance_ids)
+
+
 def test_lengths_and_padding_are_inferred_from_zero_steps():
     x = _split(padding="pre").features["text"]
     x[0, 1] = 0.0  # a zero step inside the sequence is not padding

@@ -808,7 +808,7 @@ def write_sdk(tmp_path, videos=("vA", "vB", "vC"), labels_width=1, skip_vision=(
             "vision": tmp_path / "FACET.csd"}, tmp_path / "labels.csd"
 
 
-FOLDS = {"train": ["vA"], "valid": ["vB"], "test": ["vC", "vD"]}
+FOLDS = {"train": ["vA"], "valid": ["vB"], "test": ["vC"]}
 
 
 def test_sdk_csd_word_alignment_round_trip(tmp_path):
@@ -836,7 +836,7 @@ def test_sdk_csd_word_alignment_round_trip(tmp_path):
 def test_sdk_csd_mosei_labels_missing_videos_and_folds_file(tmp_path):
     paths, label_csd = write_sdk(tmp_path, videos=("vA", "vB", "vC", "vD"), labels_width=7, skip_vision=("vD",))
     folds = tmp_path / "folds.json"
-    folds.write_text(json.dumps(dict(FOLDS, source_repo="test")))
+    folds.write_text(json.dumps(dict(FOLDS, test=["vC", "vD"], source_repo="test")))
     with pytest.warns(UserWarning, match="missing"):
         d = read_sdk_csd(paths, label_csd, folds, seq_len=4, name="mosei")
     assert d.info["stats"]["videos_missing"] == {"vision": 1} and list(d.test.ids) == ["vC[0]", "vC[1]"]
@@ -850,9 +850,14 @@ def test_sdk_csd_with_the_real_folds_file(shared_datasets, tmp_path):
     folds = json.loads(path.read_text())
     videos = (folds["train"][0], folds["valid"][0], folds["test"][0], "not_a_mosi_video")
     paths, label_csd = write_sdk(tmp_path, videos=videos)
-    d = read_sdk_csd(paths, label_csd, path, seq_len=20, name="mosi")
+    # the 90 other fold videos have no labels here: refused by default, skipped on request
+    raises(lambda: read_sdk_csd(paths, label_csd, path, seq_len=20), "cmu_mosi_std_folds.json", "'train/valid/test'",
+           "90 without labels", f"test ['{folds['test'][1]}'")
+    with pytest.warns(UserWarning, match="90 fold videos have no labels"):
+        d = read_sdk_csd(paths, label_csd, path, seq_len=20, name="mosi", unlabelled_videos="drop")
     assert {k: len(s) for k, s in d.splits.items()} == {"train": 2, "valid": 2, "test": 2}
     assert d.test.ids[0] == f"{folds['test'][0]}[0]" and d.info["stats"]["videos_not_in_folds"] == 1
+    assert d.info["stats"]["fold_videos_without_labels"] == 90
     assert d.train.features["text"].shape == (2, 20, 4) and d.train.lengths["vision"].tolist() == [4, 4]
 
 
@@ -897,7 +902,7 @@ def test_sdk_csd_malformed(tmp_path):
            "bad.csd", "glove_vectors/data")
     labels = {"vA": (np.array([[0.0, 1.2]]), np.array([[4.0]]))}
     write_csd(tmp_path / "bad_labels.csd", "Opinion Segment Labels", labels)
-    raises(lambda: read_sdk_csd(paths, tmp_path / "bad_labels.csd", {"train": ["vA"], "test": ["vA2"]}),
+    raises(lambda: read_sdk_csd(paths, tmp_path / "bad_labels.csd", {"train": ["vA"]}),
            "bad_labels.csd", "[-3, 3]")
     truncate(paths["audio"])
     raises(lambda: read_sdk_csd(paths, label_csd, FOLDS), "COVAREP.csd", "<hdf5>")
@@ -932,3 +937,151 @@ def test_find_sdk_csd_goes_by_root_names_not_file_names(tmp_path):
     (tmp_path / "CMU_MOSEI_TimestampedWordVectors.csd").unlink()
     raises(lambda: find_sdk_csd(tmp_path), str(tmp_path), "a text file with a root among ['glove_vectors']",
            "'CMU_MOSEI_COVAREP.csd': 'COVAREP'")
+
+
+# ================================================ reviewed input defects
+def test_mfn_requested_padding_moves_the_steps(tmp_path):
+    rng = np.random.default_rng(4)
+    data = write_youtube(tmp_path / "youtube", rng, with_train_text=True)  # post-padded, as the release
+    for lengths in ("shared", "per_modality"):
+        d = read_mfn_h5(tmp_path, "youtube", padding="pre", lengths=lengths, expected_sizes=None)
+        assert d.test.padding == "pre" and d.info["padding_detected"] == "post"
+        lens = data["test"]["lens"]
+        np.testing.assert_array_equal(d.test.lengths["audio"], lens)
+        for i, n in enumerate(lens):
+            np.testing.assert_allclose(d.test.features["audio"][i, 5 - n:], data["test"]["audio"][i, :n], rtol=1e-6)
+            assert not d.test.features["audio"][i, : 5 - n].any()
+        np.testing.assert_array_equal(d.test.repad("post").features["text"],
+                                      data["test"]["text"].astype("float32"))
+    post = read_mfn_h5(tmp_path, "youtube", padding="post", expected_sizes=None)
+    np.testing.assert_allclose(post.valid.features["vision"], data["valid"]["vision"], rtol=1e-6)
+
+
+def test_mfn_mosi_messages_name_the_data_key(tmp_path):
+    for s, n in zip(SPLITS, (4, 3, 3)):
+        write_h5(tmp_path / f"X_{s}.h5", "data", np.ones((n, 2, 325)))
+        write_h5(tmp_path / f"y_{s}.h5", "data", np.zeros(n - (s == "test")))
+    raises(lambda: read_mfn_h5(tmp_path, "mosi", expected_sizes=None), "X_test.h5", "key 'data'",
+           "2 samples (as the labels)", "found 3")
+
+
+def test_feature_width_differing_across_splits(tmp_path):
+    path = tmp_path / "tiny.pkl"  # the name does not reveal the dataset: no expected dims
+    data, _ = write_mult(path)
+    data["valid"]["audio"] = data["valid"]["audio"][..., :4]
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mult_pickle(path), "tiny.pkl", "'valid/audio'", "feature dimension 5 (as train/audio)",
+           "found 4")
+    path = tmp_path / "x.pkl"
+    data, _ = write_mmsa(path)
+    data["test"]["vision"] = data["test"]["vision"][..., :3]
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mmsa_pickle(path, expected_sizes=None), "x.pkl", "'test/vision'",
+           "feature dimension 4 (as train/vision)", "found 3")
+
+
+def test_hffn_malformed_video_order_file(tmp_path):
+    scores, _, _ = write_bclstm(tmp_path / "rel")
+    order_path = tmp_path / "rel" / "mosi_bclstm_pickle_video_order.json"
+    order = json.loads(order_path.read_text())
+    lengths = [[len(r["segment_ids"]) for r in order[s]] for s in ("train", "test")]
+    data = write_hffn(tmp_path / "u.pickle", lengths=lengths)
+    for s in ("train", "test"):
+        for i, row in enumerate(order[s]):
+            for k, seg in enumerate(row["segment_ids"]):
+                data[f"{s}_label"][i, k] = np.eye(2)[int(scores[seg] >= 0)]
+    with open(tmp_path / "u.pickle", "wb") as f:
+        pickle.dump(data, f)
+
+    def read():
+        return read_hffn_pickle(tmp_path / "u.pickle", labels_root=tmp_path / "rel", expected_sizes=None)
+
+    assert list(read().train.ids) == ["v-b", "vid_a"]
+    bad = json.loads(json.dumps(order))
+    del bad["train"][1]["video_id"]
+    order_path.write_text(json.dumps(bad))
+    raises(read, "mosi_bclstm_pickle_video_order.json", "'train[1]'", "'video_id' and 'segment_ids'",
+           "keys ['segment_ids']")
+    bad = dict(order, test=[["c_c_1", order["test"][0]["segment_ids"]]])
+    order_path.write_text(json.dumps(bad))
+    raises(read, "mosi_bclstm_pickle_video_order.json", "'test[0]'", "found list")
+    bad = dict(order, test={"c_c_1": order["test"][0]})
+    order_path.write_text(json.dumps(bad))
+    raises(read, "mosi_bclstm_pickle_video_order.json", "'test'", "a list of", "found dict")
+
+
+def test_sdk_csd_segments_without_words_and_unlabelled_fold_videos(tmp_path):
+    paths, label_csd = write_sdk(tmp_path)
+    labels = {v: (np.array([[0.0, 1.2], [1.2, 2.4], [20.0, 21.0]]), np.array([[0.5], [-1.0], [2.0]]))
+              for v in ("vA", "vB", "vC")}  # [20, 21] s lies after the last word
+    write_csd(tmp_path / "labels3.csd", "Opinion Segment Labels", labels)
+    with pytest.warns(UserWarning, match=r"3 labelled segments overlap no word .*\['vA\[2\]', 'vB\[2\]', 'vC\[2\]'\]"):
+        d = read_sdk_csd(paths, tmp_path / "labels3.csd", FOLDS, seq_len=4)
+    assert {k: len(s) for k, s in d.splits.items()} == {"train": 2, "valid": 2, "test": 2}
+    assert d.info["stats"]["segments_without_words"] == 3
+    raises(lambda: read_sdk_csd(paths, tmp_path / "labels3.csd", FOLDS, segments_without_words="error"),
+           "labels3.csd", "'data/vA[2]/intervals'", "overlaps at least one word", "[20.0, 21.0]")
+    # a fold video that the labels file does not have
+    folds = dict(FOLDS, test=["vC", "vD", "vE"])
+    raises(lambda: read_sdk_csd(paths, label_csd, folds), "<folds>", "'test'", "labels.csd",
+           "2 without labels", "['vD', 'vE']")
+    with pytest.warns(UserWarning, match="2 fold videos have no labels"):
+        d = read_sdk_csd(paths, label_csd, folds, unlabelled_videos="drop")
+    assert list(d.test.ids) == ["vC[0]", "vC[1]"] and d.info["stats"]["fold_videos_without_labels"] == 2
+
+
+def test_duplicate_segment_ids_are_refused(tmp_path):
+    path = tmp_path / "tiny.pkl"
+    data, _ = write_mult(path)
+    data["train"]["id"] = np.array([[b"vid0", b"0.0", b"5.0"]] * 6)
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mult_pickle(path), "tiny.pkl", "'train/id'", "unique ids",
+           "1 duplicated ids (id: count) {'vid0$_$0.0$_$5.0': 6}")
+    path = tmp_path / "x.pkl"
+    data, _ = write_mmsa(path)
+    data["valid"]["id"] = np.array(["v0$_$1", "v0$_$1", "v1$_$1"])
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mmsa_pickle(path, expected_sizes=None), "x.pkl", "'valid/id'", "{'v0$_$1': 2}")
+    from keras_msa.data_tools import MSASplit
+
+    x = np.ones((3, 2, 4), "float32")
+    split = MSASplit("test", {"text": x}, {"text": np.array([2, 2, 2])}, {"sentiment": np.zeros(3, "float32")},
+                     np.array(["v$_$1", "v$_$2", "v$_$1"]), source="mem.pkl")
+    raises(lambda: group_by_video(split), "mem.pkl", "'test/ids'", "{'v$_$1': 2}")
+
+
+def test_mmsa_raw_text_rows_and_boolean_labels(tmp_path):
+    path = tmp_path / "x.pkl"
+    data, _ = write_mmsa(path)
+    data["train"]["raw_text"] = data["train"]["raw_text"][:2]
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mmsa_pickle(path, expected_sizes=None), "x.pkl", "'train/raw_text'", "6 rows",
+           "shape (2,)")
+    data, _ = write_mmsa(path)
+    data["test"]["regression_labels"] = data["test"]["regression_labels"] > 0
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mmsa_pickle(path, expected_sizes=None), "x.pkl", "'test/regression_labels'", "not bool",
+           "dtype bool")
+    path = tmp_path / "tiny.pkl"
+    data, _ = write_mult(path)
+    data["train"]["labels"] = data["train"]["labels"] > 0
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    raises(lambda: read_mult_pickle(path), "tiny.pkl", "'train/labels'", "dtype bool")
+    rng = np.random.default_rng(5)
+    write_youtube(tmp_path / "youtube", rng)
+    write_h5(tmp_path / "youtube" / "y_valid.h5", "d1", np.eye(3, dtype=bool)[[0, 1, 2]])
+    raises(lambda: read_mfn_h5(tmp_path, "youtube", modalities=["audio"], expected_sizes=None),
+           "y_valid.h5", "'d1'", "dtype bool")
+    # a boolean mask stays accepted where a mask is expected (HFFN *_mask)
+    hffn = write_hffn(tmp_path / "u.pickle")
+    hffn["train_mask"] = hffn["train_mask"].astype(bool)
+    with open(tmp_path / "u.pickle", "wb") as f:
+        pickle.dump(hffn, f)
+    assert read_hffn_pickle(tmp_path / "u.pickle", expected_sizes=None).train.lengths["text"].tolist() == [3, 1]

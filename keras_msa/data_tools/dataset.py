@@ -45,6 +45,22 @@ def data_error(source, key, expected, found):
     return DataValidationError(f"{source}: key {key!r}: expected {expected}, found {found}.")
 
 
+def _move_steps(y, lengths, from_side, to_side, fill=0):
+    """Move the ``lengths[i]`` real steps of ``y[i]`` (N, T, ...) from one padding side to the other."""
+    T = y.shape[1]
+    out = np.full_like(y, fill)
+    for i, n in enumerate(lengths):
+        n = int(n)
+        if n == 0:
+            continue
+        real = y[i, :n] if from_side == "post" else y[i, T - n:]
+        if to_side == "post":
+            out[i, :n] = real
+        else:
+            out[i, T - n:] = real
+    return out
+
+
 @dataclasses.dataclass
 class MSASplit:
     """One split of a multimodal sentiment dataset (see module docstring)."""
@@ -202,42 +218,28 @@ class MSASplit:
         )
 
     def repad(self, side):
-        """Return a copy whose padding is on ``side`` ("pre" or "post")."""
+        """Return a copy whose padding is on ``side`` ("pre" or "post").
+
+        Moves the features, the per-step labels and the ``utterance_ids`` of
+        context data.
+        """
         if side not in PADDING_SIDES:
             raise ValueError(f"`side` must be one of {PADDING_SIDES}. Received: side={side!r}")
         if side == self.padding:
             return self
-        features = {}
-        for m, x in self.features.items():
-            T = x.shape[1]
-            out = np.zeros_like(x)
-            for i, n in enumerate(self.lengths[m]):
-                n = int(n)
-                if n == 0:
-                    continue
-                real = x[i, :n] if self.padding == "post" else x[i, T - n:]
-                if side == "post":
-                    out[i, :n] = real
-                else:
-                    out[i, T - n:] = real
-            features[m] = out
+        features = {m: _move_steps(x, self.lengths[m], self.padding, side) for m, x in self.features.items()}
         labels = {}
         T = self.num_steps
+        lengths = np.max(np.stack([self.lengths[m] for m in self.modalities]), axis=0)
         for k, y in self.labels.items():
             if self.level == "context" and y.ndim >= 2 and y.shape[1] == T:
-                lengths = np.max(np.stack([self.lengths[m] for m in self.modalities]), axis=0)
-                out = np.zeros_like(y)
-                for i, n in enumerate(lengths):
-                    n = int(n)
-                    real = y[i, :n] if self.padding == "post" else y[i, T - n:]
-                    if side == "post":
-                        out[i, :n] = real
-                    else:
-                        out[i, T - n:] = real
-                labels[k] = out
+                labels[k] = _move_steps(y, lengths, self.padding, side)
             else:
                 labels[k] = y
-        return dataclasses.replace(self, features=features, labels=labels, padding=side)
+        uids = self.utterance_ids
+        if uids is not None and self.level == "context":
+            uids = _move_steps(np.asarray(uids), lengths, self.padding, side, fill="")
+        return dataclasses.replace(self, features=features, labels=labels, utterance_ids=uids, padding=side)
 
     # ------------------------------------------------------------ validation
     def validate(self):

@@ -92,11 +92,15 @@ def get_key(mapping, key, source, where=""):
 
 
 # ---------------------------------------------------------------- arrays
-def as_numeric(x, source, key):
+def as_numeric(x, source, key, allow_bool=True):
+    """``x`` as a numeric array. ``allow_bool=False`` (labels, lengths, token ids)
+    refuses booleans, which would otherwise silently become 0 / 1 values."""
     try:
         arr = np.asarray(x)
     except Exception as e:
         raise data_error(source, key, "a numeric array", f"{type(x).__name__} ({e})") from e
+    if arr.dtype.kind == "b" and not allow_bool:
+        raise data_error(source, key, "a numeric (int or float) array, not bool", f"dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
         raise data_error(source, key, "a numeric array", f"dtype {arr.dtype}")
     return arr
@@ -109,14 +113,14 @@ def check_shape(x, source, key, shape):
         raise data_error(source, key, f"shape {wanted}", f"shape {x.shape}")
 
 
-def to_float32(x, source, key, shape=None, allow_neginf=False, stats=None):
+def to_float32(x, source, key, shape=None, allow_neginf=False, stats=None, allow_bool=True):
     """Validate and cast a feature array to float32.
 
     NaN and +inf are errors. ``-inf`` is an error unless ``allow_neginf``
     (MulT / MMSA audio), in which case it is replaced by 0 and counted in
-    ``stats[key]``.
+    ``stats[key]``. Pass ``allow_bool=False`` for labels (see :func:`as_numeric`).
     """
-    x = as_numeric(x, source, key)
+    x = as_numeric(x, source, key, allow_bool=allow_bool)
     if shape is not None:
         check_shape(x, source, key, shape)
     if x.dtype.kind == "f":
@@ -145,7 +149,7 @@ def to_float32(x, source, key, shape=None, allow_neginf=False, stats=None):
 
 
 def to_lengths(x, source, key, n, max_len):
-    x = as_numeric(x, source, key)
+    x = as_numeric(x, source, key, allow_bool=False)
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.shape != (n,):
@@ -175,7 +179,20 @@ def decode_ids(ids, source, key, n):
             return "$_$".join(one(u) for u in np.asarray(v, dtype=object).reshape(-1))
         return str(v)
 
-    return np.array([one(v) for v in arr], dtype=str)
+    out = np.array([one(v) for v in arr], dtype=str)
+    check_unique_ids(out, source, key)
+    return out
+
+
+def check_unique_ids(ids, source, key):
+    """Raise one DataValidationError naming the duplicated ids of ``ids`` and their counts."""
+    values, counts = np.unique(np.asarray(ids, dtype=str), return_counts=True)
+    dup = counts > 1
+    if dup.any():
+        shown = {str(v): int(c) for v, c in list(zip(values[dup], counts[dup]))[:5]}
+        more = f" and {int(dup.sum()) - len(shown)} more" if dup.sum() > len(shown) else ""
+        raise data_error(source, key, "unique ids (one per sample)",
+                         f"{int(dup.sum())} duplicated ids (id: count) {shown}{more}")
 
 
 def check_sizes(sizes, expected, source, unit="samples"):
@@ -257,6 +274,21 @@ def repad(x, lengths, from_side, to_side):
     return out
 
 
+def check_widths(features, source):
+    """Every modality of ``{split: {modality: (N, T, d)}}`` has the same width d in every split."""
+    splits = list(features)
+    for m in MODALITIES:
+        have = [s for s in splits if m in features[s]]
+        if not have:
+            continue
+        first = features[have[0]][m]
+        for s in have[1:]:
+            x = features[s][m]
+            if x.shape[2] != first.shape[2]:
+                raise data_error(source, f"{s}/{m}", f"feature dimension {first.shape[2]} (as {have[0]}/{m})",
+                                 f"{x.shape[2]} (shape {x.shape})")
+
+
 def detect_side(arrays):
     """Padding side of a list of (N, T, d) arrays with the same T (stacked on N)."""
     return detect_padding(np.concatenate(arrays, axis=0))
@@ -319,6 +351,7 @@ def resolve_padding(features, given_lengths, given_sides, padding, lengths_mode,
         raise ValueError(f"`padding` must be None, 'pre' or 'post'. Received: padding={padding!r}")
     if lengths_mode not in ("auto", "shared", "per_modality"):
         raise ValueError(f"`lengths` must be 'auto', 'shared' or 'per_modality'. Received: lengths={lengths_mode!r}")
+    check_widths(features, source)
     splits = list(features)
     mods = [m for m in MODALITIES if all(m in features[s] for s in splits)]
     sides = {}

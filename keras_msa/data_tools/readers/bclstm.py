@@ -167,7 +167,7 @@ def _match_pickle(path, groups, audio, binary):
         V = len(groups[split])
         to_float32(t[ix], path, f"{split}_X (item {ix})", shape=(V, max_len, BCLSTM_DIMS["audio"]))
         X = np.asarray(t[ix], dtype="float64")
-        y = to_float32(t[iy], path, f"{split}_y (item {iy})", shape=(V, max_len))
+        y = to_float32(t[iy], path, f"{split}_y (item {iy})", shape=(V, max_len), allow_bool=False)
         lens = np.asarray(t[il]).reshape(-1)
         check_shape(lens, path, f"{split}_length (item {il})", (V,))
         used = set()
@@ -193,6 +193,24 @@ def _match_pickle(path, groups, audio, binary):
             rows_order[match] = video
         order[split] = rows_order
     return order, int(max_len)
+
+
+def _order_rows(order, split, path):
+    """The rows ``[{"video_id": str, "segment_ids": [str, ...]}, ...]`` of one split of the order JSON."""
+    rows = get_key(order, split, path)
+    if not isinstance(rows, list):
+        raise data_error(path, split, "a list of {'video_id', 'segment_ids'} rows", type(rows).__name__)
+    for i, row in enumerate(rows):
+        key = f"{split}[{i}]"
+        if not isinstance(row, dict) or "video_id" not in row or "segment_ids" not in row:
+            found = f"keys {sorted(map(str, row))}" if isinstance(row, dict) else type(row).__name__
+            raise data_error(path, key, "a dict with 'video_id' and 'segment_ids'", found)
+        if not isinstance(row["video_id"], str):
+            raise data_error(path, f"{key}.video_id", "a string", repr(row["video_id"]))
+        segs = row["segment_ids"]
+        if not isinstance(segs, list) or not all(isinstance(v, str) for v in segs):
+            raise data_error(path, f"{key}.segment_ids", "a list of segment id strings", repr(segs)[:80])
+    return rows
 
 
 # ------------------------------------------------------------------ public
@@ -421,7 +439,7 @@ def read_hffn_pickle(path, labels_root=None, zero_padding=True, modalities=None,
             x = to_float32(get_key(data, key, path), path, key, shape=(N, T, None))
             feats[m] = x * keep if zero_padding else x
         key = f"{s}_label"
-        onehot = to_float32(get_key(data, key, path), path, key, shape=(N, T, None))
+        onehot = to_float32(get_key(data, key, path), path, key, shape=(N, T, None), allow_bool=False)
         real = mask.astype(bool)
         valid = onehot[real]
         if not (np.isin(valid, (0.0, 1.0)).all() and np.all(valid.sum(axis=-1) == 1)):
@@ -434,7 +452,7 @@ def read_hffn_pickle(path, labels_root=None, zero_padding=True, modalities=None,
         ids = np.array([f"{s}_{i}" for i in range(N)])
         uids = None
         if order is not None:
-            rows = get_key(order, s, order_path)
+            rows = _order_rows(order, s, order_path)
             if len(rows) != N:
                 raise data_error(order_path, s, f"{N} videos (as the pickle)", len(rows))
             sentiment = np.zeros((N, T), dtype="float32")

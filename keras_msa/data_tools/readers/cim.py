@@ -101,7 +101,7 @@ def read_cim_npz(
                                      f"zero padding after the video's {lengths[i]} utterances ({key})",
                                      "non-zero features (check_padding=False to accept)")
         key = f"{s}SentiLabel"
-        senti = to_float32(get_key(lab, key, lab_path), lab_path, key)
+        senti = to_float32(get_key(lab, key, lab_path), lab_path, key, allow_bool=False)
         if senti.ndim == 3 and senti.shape[2] == 1:
             senti = senti[..., 0]
         check_shape(senti, lab_path, key, (N, T))
@@ -109,7 +109,7 @@ def read_cim_npz(
             raise data_error(lab_path, key, "sentiment scores in [-3, 3]",
                              f"range [{senti[real].min():.3f}, {senti[real].max():.3f}]")
         key = f"{s}EmoLabel"
-        emo = to_float32(get_key(lab, key, lab_path), lab_path, key, shape=(N, T, 6))
+        emo = to_float32(get_key(lab, key, lab_path), lab_path, key, shape=(N, T, 6), allow_bool=False)
         if emo[real].min() < 0:
             raise data_error(lab_path, key, "emotion intensities >= 0", f"minimum {emo[real].min():.3f}")
         if clip_emotions is not None:

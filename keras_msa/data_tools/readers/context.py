@@ -14,6 +14,7 @@ import numpy as np
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.dataset import MSASplit
 from keras_msa.data_tools.dataset import data_error
+from keras_msa.data_tools.readers._common import check_unique_ids
 
 POOLINGS = ("mean", "last", "none")
 OVERFLOWS = ("error", "truncate", "split")
@@ -71,6 +72,7 @@ def _group_split(split, max_utterances, pooling, overflow, id_parser, padding):
     if split.level != "segment":
         raise data_error(split.source, f"{split.name}/level", "segment-level data to group", split.level)
     parse = id_parser or parse_segment_id
+    check_unique_ids(split.ids, split.source, f"{split.name}/ids")
     videos = {}
     for i, sid in enumerate(split.ids):
         parsed = parse(sid)

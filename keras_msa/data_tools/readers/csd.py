@@ -26,7 +26,6 @@ from keras_msa.data_tools.labels import SDK_EMOTION_ORDER
 from keras_msa.data_tools.readers._common import SPLITS
 from keras_msa.data_tools.readers._common import check_sizes
 from keras_msa.data_tools.readers._common import data_error
-from keras_msa.data_tools.readers._common import logger
 from keras_msa.data_tools.readers._common import make_split
 from keras_msa.data_tools.readers._common import require_path
 from keras_msa.data_tools.readers._common import resolve_expected
@@ -249,6 +248,28 @@ def find_sdk_csd(folder):
     return chosen, label_csd
 
 
+def _first(items, k=5):
+    """``items`` shown as a list of its first ``k`` entries and how many more."""
+    items = list(items)
+    more = f" and {len(items) - k} more" if len(items) > k else ""
+    return f"{items[:k]}{more}"
+
+
+def _unlabelled_fold_videos(folds, segments, folds_source, label_path, mode):
+    """Count of fold videos without labelled segments; an error naming them when ``mode`` is "error"."""
+    missing = {s: [v for v in folds.get(s, []) if v not in segments] for s in SPLITS}
+    missing = {s: v for s, v in missing.items() if v}
+    if not missing:
+        return 0
+    total = sum(len(v) for v in missing.values())
+    shown = "; ".join(f"{s} {_first(v)}" for s, v in missing.items())
+    if mode == "error":
+        raise data_error(folds_source, "/".join(missing), f"fold videos with labelled segments in {label_path} "
+                         "(or unlabelled_videos='drop')", f"{total} without labels: {shown}")
+    warn(f"{folds_source}: {total} fold videos have no labels in {label_path} and were skipped: {shown}.")
+    return total
+
+
 def read_sdk_csd(
     paths,
     label_csd,
@@ -263,6 +284,8 @@ def read_sdk_csd(
     clip_emotions=3.0,
     emotion_names=SDK_EMOTION_ORDER,
     missing="drop",
+    segments_without_words="drop",
+    unlabelled_videos="error",
     name="dataset",
     expected_sizes=None,
 ):
@@ -300,6 +323,13 @@ def read_sdk_csd(
         emotion_names: names of the 6 emotion columns (SDK order).
         missing: "drop" (skip videos absent from a modality csd, as SDK
             ``hard_unify``; counted in ``info``) or "error".
+        segments_without_words: "drop" (a labelled segment that overlaps no
+            word has no features: skipped with a warning giving the count and
+            the first ids, counted in ``info``) or "error".
+        unlabelled_videos: "error" (a fold video with no segment in
+            ``label_csd`` is refused, naming the videos) or "drop" (skipped
+            with a warning; the SDK's MOSEI test fold lists two unlabelled
+            videos, ``7l3BNtSE0xc`` and ``dZFV0lyedX4``).
         name: dataset name.
         expected_sizes: None or ``{split: segments}``.
 
@@ -322,6 +352,12 @@ def read_sdk_csd(
         raise ValueError(f"`padding` must be 'pre' or 'post'. Received: padding={padding!r}")
     if missing not in ("drop", "error"):
         raise ValueError(f"`missing` must be 'drop' or 'error'. Received: missing={missing!r}")
+    if segments_without_words not in ("drop", "error"):
+        raise ValueError("`segments_without_words` must be 'drop' or 'error'. "
+                         f"Received: segments_without_words={segments_without_words!r}")
+    if unlabelled_videos not in ("drop", "error"):
+        raise ValueError("`unlabelled_videos` must be 'drop' or 'error'. "
+                         f"Received: unlabelled_videos={unlabelled_videos!r}")
     if int(seq_len) < 1:
         raise ValueError(f"`seq_len` must be >= 1. Received: seq_len={seq_len!r}")
     seq_len = int(seq_len)
@@ -343,11 +379,14 @@ def read_sdk_csd(
                          f"{width} columns")
     if len(tuple(emotion_names)) != 6:
         raise ValueError(f"`emotion_names` must name 6 emotions. Received: {emotion_names!r}")
+    unlabelled = _unlabelled_fold_videos(folds, segments, folds_source, label_path, unlabelled_videos)
 
     others = [m for m in paths if m != reference]
     rows = {s: {"ids": [], "labels": [], "lengths": [], **{m: [] for m in paths}} for s in SPLITS}
     stats = {"videos_not_in_folds": 0, "videos_missing": {}, "segments_without_words": 0,
-             "words_dropped_short": 0, "words_dropped_empty": 0, "words_without_frames": {m: 0 for m in others}}
+             "words_dropped_short": 0, "words_dropped_empty": 0, "words_without_frames": {m: 0 for m in others},
+             "fold_videos_without_labels": unlabelled}
+    without_words = []
     seqs = {}  # modality -> CsdVideos: one video in memory at a time
     try:
         for m, p in paths.items():
@@ -378,7 +417,12 @@ def read_sdk_csd(
             for seg_id, span, y in segs:
                 idx = alignment.overlapping(words, span, epsilon)
                 if idx.size == 0:
+                    if segments_without_words == "error":
+                        raise data_error(label_path, f"data/{seg_id}/intervals",
+                                         f"a segment that overlaps at least one word of {os.fspath(paths[reference])} "
+                                         "(or segments_without_words='drop')", f"no word in {span.tolist()}")
                     stats["segments_without_words"] += 1
+                    without_words.append(seg_id)
                     continue
                 r = rows[split]
                 for m in paths:
@@ -392,8 +436,10 @@ def read_sdk_csd(
             videos.close()
     if stats["videos_missing"]:
         warn(f"{label_path}: labelled videos missing from some csd files were skipped: {stats['videos_missing']}.")
-    if stats["segments_without_words"]:
-        logger.info("%s: %d segments without words skipped.", label_path, stats["segments_without_words"])
+    if without_words:
+        warn(f"{label_path}: {len(without_words)} labelled segments overlap no word of "
+             f"{os.fspath(paths[reference])} and were dropped (no features): {_first(without_words)}. "
+             "Pass segments_without_words='error' to refuse them.")
 
     splits, sizes = {}, {}
     for s in SPLITS:

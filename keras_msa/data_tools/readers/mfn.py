@@ -25,6 +25,7 @@ from keras_msa.data_tools.readers._common import detect_side
 from keras_msa.data_tools.readers._common import nonzero_steps
 from keras_msa.data_tools.readers._common import read_h5_dataset
 from keras_msa.data_tools.readers._common import require_path
+from keras_msa.data_tools.readers._common import repad
 from keras_msa.data_tools.readers._common import resolve_expected
 from keras_msa.data_tools.readers._common import make_split
 from keras_msa.data_tools.readers._common import to_float32
@@ -58,7 +59,7 @@ def _dataset_dir(root, dataset, probe):
 
 
 def _labels_mmmo(y, path, key):
-    y = to_float32(y, path, key)
+    y = to_float32(y, path, key, allow_bool=False)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -70,7 +71,7 @@ def _labels_mmmo(y, path, key):
 
 
 def _labels_youtube(y, path, key):
-    y = to_float32(y, path, key)
+    y = to_float32(y, path, key, allow_bool=False)
     if y.ndim != 2 or y.shape[1] != 3:
         raise data_error(path, key, "shape (N, 3) one-hot YouTube labels", f"shape {y.shape}")
     if not (np.isin(y, (0.0, 1.0)).all() and np.all(y.sum(axis=1) == 1)):
@@ -80,7 +81,7 @@ def _labels_youtube(y, path, key):
 
 
 def _labels_mosi(y, path, key):
-    y = to_float32(y, path, key)
+    y = to_float32(y, path, key, allow_bool=False)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -116,6 +117,8 @@ def read_mfn_h5(
         padding: "pre" / "post", or None to detect it from where the all-zero
             word steps sit (one side for the whole dataset; MFN YouTube text is
             post-padded, MOSI pre-padded, MMMO mixed with a post majority).
+            Lengths are always measured on the detected side; a requested side
+            that differs moves the real steps there.
         lengths: "shared" (default: a word step is real when any loaded
             modality is non-zero there, the steps being word-aligned) or
             "per_modality" (each modality's own zero steps).
@@ -158,7 +161,7 @@ def read_mfn_h5(
             ypath = os.path.join(folder, f"y_{s}.h5")
             labels[s] = _labels_mosi(read_h5_dataset(ypath, "data"), ypath, "data")
             sources[s] = path
-        dims = MFN_MOSI_DIMS
+        dims, key = MFN_MOSI_DIMS, "data"
     else:
         folder = _dataset_dir(root, dataset, "y_train.h5")
         available = [m for m in MFN_FILES if all(os.path.exists(os.path.join(folder, MFN_FILES[m].format(split=s)))
@@ -192,16 +195,16 @@ def read_mfn_h5(
             ypath = os.path.join(folder, f"y_{s}.h5")
             labels[s] = parse(read_h5_dataset(ypath, "d1"), ypath, "d1")
             sources[s] = folder
-        dims = MFN_DIMS
+        dims, key = MFN_DIMS, "d1"
 
     sizes = {}
     for s in SPLITS:
         n = len(next(iter(labels[s].values())))
         for m, x in features[s].items():
             if x.shape[0] != n:
-                raise data_error(files[s][m], "d1", f"{n} samples (as the labels)", x.shape[0])
+                raise data_error(files[s][m], key, f"{n} samples (as the labels)", x.shape[0])
             if x.shape[1] != next(iter(features[s].values())).shape[1]:
-                raise data_error(files[s][m], "d1", "the same number of word steps in every modality",
+                raise data_error(files[s][m], key, "the same number of word steps in every modality",
                                  x.shape[1])
         sizes[s] = n
     check_sizes(sizes, resolve_expected(expected_sizes, MFN_SIZES[dataset]), folder)
@@ -223,11 +226,13 @@ def read_mfn_h5(
 
     splits = {}
     for s in SPLITS:
+        # Lengths where the data sit (the detected side), then the steps move to the requested side.
         if lengths == "shared":
-            shared = lengths_from_padding(union[SPLITS.index(s)], side)
+            shared = lengths_from_padding(union[SPLITS.index(s)], detected)
             lens = {m: shared.copy() for m in features[s]}
         else:
-            lens = {m: lengths_from_padding(x, side) for m, x in features[s].items()}
+            lens = {m: lengths_from_padding(x, detected) for m, x in features[s].items()}
+        features[s] = {m: repad(x, lens[m], detected, side) for m, x in features[s].items()}
         ids = np.array([f"{dataset}_{s}_{i}" for i in range(sizes[s])])
         ranges = {"score": MMMO_RANGE} if dataset == "mmmo" else None
         splits[s] = make_split(s, features[s], lens, labels[s], ids, padding=side, level="segment",

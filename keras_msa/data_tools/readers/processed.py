@@ -66,7 +66,7 @@ def _top_level(data, path):
 
 
 def _sentiment_labels(y, path, key, n, low=-3.0, high=3.0):
-    y = to_float32(y, path, key)
+    y = to_float32(y, path, key, allow_bool=False)
     if y.size != n or (y.ndim > 1 and any(d != 1 for d in y.shape[1:])) or y.ndim == 0:
         raise data_error(path, key, f"shape ({n},), ({n}, 1) or ({n}, 1, 1)", f"shape {y.shape}")
     y = y.reshape(n)
@@ -133,7 +133,7 @@ def read_mult_pickle(
         d = data[s]
         features[s], n = _split_features(d, path, s, modalities, stats)
         sizes[s] = n
-        y = as_numeric(get_key(d, "labels", path, s), path, f"{s}/labels")
+        y = as_numeric(get_key(d, "labels", path, s), path, f"{s}/labels", allow_bool=False)
         if y.ndim == 3 and y.shape[1:] == (len(IEMOCAP_EMOTIONS), 2):
             y = to_float32(y, path, f"{s}/labels", shape=(n, len(IEMOCAP_EMOTIONS), 2))
             if not (np.isin(y, (0.0, 1.0)).all() and np.all(y.sum(axis=-1) == 1)):
@@ -224,7 +224,7 @@ def read_mmsa_pickle(path, dataset=None, modalities=None, padding=None, lengths=
         given[s] = {}
         if "text" in modalities and "text_bert" in d:
             key = f"{s}/text_bert"
-            tb = as_numeric(d["text_bert"], path, key)
+            tb = as_numeric(d["text_bert"], path, key, allow_bool=False)
             T = features[s]["text"].shape[1]
             check_shape(tb, path, key, (n, 3, T))
             mask = tb[:, 1, :]
@@ -250,6 +250,8 @@ def read_mmsa_pickle(path, dataset=None, modalities=None, padding=None, lengths=
         ids[s] = decode_ids(get_key(d, "id", path, s), path, f"{s}/id", n)
         if "raw_text" in d:
             raw_text[s] = np.asarray(d["raw_text"], dtype=object)
+            if raw_text[s].ndim == 0 or raw_text[s].shape[0] != n:
+                raise data_error(path, f"{s}/raw_text", f"{n} rows (one per sample)", f"shape {raw_text[s].shape}")
     for m in ("audio", "vision"):
         present = [m in given[s] for s in SPLITS]
         if any(present) and not all(present):
