@@ -1,6 +1,7 @@
 """Layers of the CIA family: IIM autoencoder, context-aware attention, Bi-GRU
 context encoder, bimodal interaction block."""
 
+import keras
 import numpy as np
 import pytest
 from keras import ops
@@ -101,6 +102,37 @@ def test_iim_bad_arguments():
         InterModalAutoencoder(output_dim=0)
     with pytest.raises(ValueError, match="dropout"):
         InterModalAutoencoder(output_dim=3, dropout=1.0)
+    with pytest.raises(ValueError, match=r"`code_dim` must be a positive integer. Received: code_dim=2.7"):
+        InterModalAutoencoder(output_dim=3, code_dim=2.7)
+    with pytest.raises(ValueError, match=r"`reconstruction_weight` must be a finite number >= 0.*=-1"):
+        InterModalAutoencoder(output_dim=3, reconstruction_weight=-1)
+    with pytest.raises(ValueError, match=r"`return_reconstruction` must be True or False. Received: .*'False'"):
+        InterModalAutoencoder(output_dim=3, return_reconstruction="False")
+    with pytest.raises(ValueError, match="needs the decoder"):
+        InterModalAutoencoder(output_dim=3, return_reconstruction=True, use_decoder=False)
+    x = np.ones((2, 5, 6), "float32")
+    # the target must be modality Y of width output_dim (no broadcasting of a narrower target)
+    for width in (1, 5):
+        with pytest.raises(ValueError, match=rf"`target` must have output_dim=4 features.*\(2, 5, {width}\)"):
+            InterModalAutoencoder(output_dim=4)(x, target=np.ones((2, 5, width), "float32"))
+    with pytest.raises(ValueError, match="A `target` needs the decoder"):
+        InterModalAutoencoder(output_dim=4, use_decoder=False)(x, target=np.ones((2, 5, 4), "float32"))
+
+
+def test_iim_without_decoder_has_encoder_weights_only():
+    x = RNG.normal(size=(2, 5, 6)).astype("float32")
+    full = InterModalAutoencoder(output_dim=3, code_dim=4, dropout=0.0)
+    encoder_only = InterModalAutoencoder(output_dim=3, code_dim=4, dropout=0.0, use_decoder=False)
+    code = full(x)
+    encoder_only(x)
+    # encoder 6 -> 12 -> 8 -> 4; decoder 4 -> 8 -> 12 -> 3
+    encoder_params = (6 * 12 + 12) + (12 * 8 + 8) + (8 * 4 + 4)
+    assert encoder_only.count_params() == encoder_params
+    assert full.count_params() == encoder_params + (4 * 8 + 8) + (8 * 12 + 12) + (12 * 3 + 3)
+    encoder_only.set_weights(full.get_weights()[:6])
+    np.testing.assert_allclose(ops.convert_to_numpy(encoder_only(x)), ops.convert_to_numpy(code), rtol=1e-6)
+    restored = InterModalAutoencoder.from_config(encoder_only.get_config())
+    assert restored.use_decoder is False
 
 
 # --------------------------------------------------------------------- CAM
@@ -204,6 +236,31 @@ def test_bimodal_interaction_contract():
         expected_output_shape=(2, 5, 8),
         expected_num_trainable_weights=2,
     )
+
+
+def test_bimodal_interaction_masks_keys_from_a_keras_masked_input():
+    steps = 5
+    x = keras.Input((steps, 3))
+    y = keras.Input((steps, 2))
+    masked = keras.layers.Masking(0.0)(x)  # carries a Keras mask; no explicit mask= below
+    _, weights = BimodalInteraction(units=4, mask_attention_keys=True)(masked, y, return_attention_scores=True)
+    model = keras.Model([x, y], weights)
+    real = np.array([1, 1, 1, 0, 0], "float32")
+    xv = RNG.normal(size=(1, steps, 3)).astype("float32") * real[None, :, None]
+    w = model.predict([xv, RNG.normal(size=(1, steps, 2)).astype("float32")], verbose=0)
+    np.testing.assert_allclose(w[0, :, :, 3:], 0.0, atol=1e-7)  # padded keys get no attention
+    np.testing.assert_allclose(w[0].sum(-1), 1.0, rtol=1e-5)
+
+
+def test_cia_layers_refuse_coerced_flags():
+    with pytest.raises(ValueError, match=r"`mask_keys` must be True or False. Received: mask_keys='False'"):
+        ContextAwareAttention(mask_keys="False")
+    with pytest.raises(ValueError, match=r"`units` must be a positive integer. Received: units=2.7"):
+        ContextEncoder(units=2.7)
+    with pytest.raises(ValueError, match=r"`reset_after` must be True or False"):
+        ContextEncoder(units=2, reset_after=1)
+    with pytest.raises(ValueError, match=r"`mask_attention_keys` must be True or False"):
+        BimodalInteraction(units=4, mask_attention_keys="yes")
 
 
 def test_bimodal_interaction_matches_numpy_and_ablation():

@@ -98,6 +98,11 @@ def test_heads_reconstruction_modes_and_losses():
     none = build_cia(dims, reconstruction="none", **kw)
     none(x)
     assert len(none.losses) == 0
+    # no decoder weights: the six IIMs lose (c -> 2c -> 3c -> d_Y) each, c = dense_units
+    c = kw["dense_units"]
+    decoders = sum((c * 2 * c + 2 * c) + (2 * c * 3 * c + 3 * c) + (3 * c * dims[b] + dims[b])
+                   for a in dims for b in dims if a != b)
+    assert none.count_params() == model.count_params() - decoders
     ablation = build_cia(dims, use_iim=False, **kw)
     ablation(x)
     assert len(ablation.losses) == 0
@@ -107,6 +112,10 @@ def test_heads_reconstruction_modes_and_losses():
         build_cia(dims, modalities=("text", "speech"))
     with pytest.raises(ValueError, match="feature_dims"):
         build_cia({"text": 6}, modalities=("text", "audio"))
+    with pytest.raises(ValueError, match=r"`feature_dims` keys must be among .*found \['acoustic', 'visual'\]"):
+        build_cia({"text": 6, "acoustic": 5, "visual": 4})
+    with pytest.raises(ValueError, match=r"`num_classes` must be a positive integer. Received: num_classes=2.9"):
+        build_cia(dims, num_classes=2.9)
 
 
 def test_padded_utterances_do_not_change_real_predictions_or_iim_loss():

@@ -3,6 +3,9 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_bool
+from keras_msa.layers._checks import check_positive_int
+from keras_msa.layers._checks import check_rate
 from keras_msa.layers.context_attention import ContextAwareAttention
 
 ATTENTION_DIRECTIONS = ("both", "paper")
@@ -54,6 +57,9 @@ class BimodalInteraction(keras.layers.Layer):
         interaction_yx: optional ``(batch_size, steps, units)``, ``C_YX``.
             Give both or neither.
         mask: optional ``(batch_size, steps)`` bool or 0/1 mask of real steps.
+        context_x_mask: the Keras mask of ``context_x``; filled in by Keras
+            when ``context_x`` carries one and used when ``mask`` is not
+            given, so masked inputs need no explicit ``mask``.
         training: bool.
         return_attention_scores: bool. Also return the attention matrices
             stacked as ``(batch_size, n, steps, steps)`` in output order
@@ -90,20 +96,16 @@ class BimodalInteraction(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"`units` must be a positive integer. Received: units={units}")
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
         if attention_directions not in ATTENTION_DIRECTIONS:
             raise ValueError(
                 f"`attention_directions` must be one of {ATTENTION_DIRECTIONS}. "
                 f"Received: attention_directions={attention_directions!r}"
             )
-        self.units = int(units)
-        self.dropout = float(dropout)
+        self.units = check_positive_int("units", units)
+        self.dropout = check_rate("dropout", dropout)
         self.activation = keras.activations.get(activation)
         self.attention_directions = attention_directions
-        self.mask_attention_keys = bool(mask_attention_keys)
+        self.mask_attention_keys = check_bool("mask_attention_keys", mask_attention_keys)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.seed = seed
         self.supports_masking = True
@@ -146,6 +148,7 @@ class BimodalInteraction(keras.layers.Layer):
         interaction_xy=None,
         interaction_yx=None,
         mask=None,
+        context_x_mask=None,
         training=None,
         return_attention_scores=False,
     ):
@@ -157,6 +160,8 @@ class BimodalInteraction(keras.layers.Layer):
             )
         bi = self._bi_dense(ops.concatenate([context_x, context_y], axis=-1))
         bi = self._bi_dropout(bi, training=training)
+        if mask is None:
+            mask = context_x_mask
         kwargs = {"value_mask": mask} if mask is not None else {}
         if interaction_xy is None:
             outputs, weights = self._attention_bi_m(bi, bi, return_attention_scores=True, **kwargs)

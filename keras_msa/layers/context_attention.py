@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_bool
+
 
 @keras.saving.register_keras_serializable(package="keras_msa")
 class ContextAwareAttention(keras.layers.Layer):
@@ -66,7 +68,7 @@ class ContextAwareAttention(keras.layers.Layer):
 
     def __init__(self, mask_keys=False, **kwargs):
         super().__init__(**kwargs)
-        self.mask_keys = bool(mask_keys)
+        self.mask_keys = check_bool("mask_keys", mask_keys)
         self.supports_masking = True
         self._softmax = keras.layers.Softmax(axis=-1, dtype=self.dtype_policy, name="softmax")
 

@@ -2,6 +2,9 @@
 
 import keras
 
+from keras_msa.layers._checks import check_bool
+from keras_msa.layers._checks import check_positive_int
+from keras_msa.layers._checks import check_rate
 from keras_msa.layers.initializers import keras2_hard_sigmoid
 
 
@@ -109,27 +112,15 @@ class ContextEncoder(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"`units` must be a positive integer. Received: units={units}")
-        if dense_units is not None and int(dense_units) <= 0:
-            raise ValueError(f"`dense_units` must be a positive integer or None. Received: dense_units={dense_units}")
-        for arg, value in (
-            ("dropout", dropout),
-            ("recurrent_dropout", recurrent_dropout),
-            ("output_dropout", output_dropout),
-            ("dense_dropout", dense_dropout),
-        ):
-            if not 0.0 <= float(value) < 1.0:
-                raise ValueError(f"`{arg}` must be in [0, 1). Received: {arg}={value}")
-        self.units = int(units)
-        self.dense_units = None if dense_units is None else int(dense_units)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
-        self.output_dropout = float(output_dropout)
-        self.dense_dropout = float(dense_dropout)
+        self.units = check_positive_int("units", units)
+        self.dense_units = None if dense_units is None else check_positive_int("dense_units", dense_units)
+        self.dropout = check_rate("dropout", dropout)
+        self.recurrent_dropout = check_rate("recurrent_dropout", recurrent_dropout)
+        self.output_dropout = check_rate("output_dropout", output_dropout)
+        self.dense_dropout = check_rate("dense_dropout", dense_dropout)
         self.dense_activation = keras.activations.get(dense_activation)
         self.recurrent_activation = recurrent_activation
-        self.reset_after = bool(reset_after)
+        self.reset_after = check_bool("reset_after", reset_after)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.seed = seed
         self.supports_masking = True

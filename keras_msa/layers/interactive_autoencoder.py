@@ -1,7 +1,13 @@
 """Inter-modal Interactive Module (IIM) of CIA: an X -> Y autoencoder."""
 
+import math
+
 import keras
 from keras import ops
+
+from keras_msa.layers._checks import check_bool
+from keras_msa.layers._checks import check_positive_int
+from keras_msa.layers._checks import check_rate
 
 
 @keras.saving.register_keras_serializable(package="keras_msa")
@@ -63,6 +69,10 @@ class InterModalAutoencoder(keras.layers.Layer):
             Defaults to ``1.0``.
         return_reconstruction: bool. Return ``(code, reconstruction)``
             instead of ``code``. Defaults to ``False``.
+        use_decoder: bool. ``False`` builds the encoder only (no decoder
+            weights): an IIM trained by the task loss alone, as in
+            ``build_cia(reconstruction="none")``; ``target`` and
+            ``return_reconstruction`` are then refused. Defaults to ``True``.
         kernel_initializer: initializer of the dense kernels. Defaults to
             ``"glorot_uniform"`` (Keras 2 default, used by the script).
         bias_initializer: initializer of the dense biases. Defaults to
@@ -112,32 +122,31 @@ class InterModalAutoencoder(keras.layers.Layer):
         dropout=0.5,
         reconstruction_weight=1.0,
         return_reconstruction=False,
+        use_decoder=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
         seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(output_dim) <= 0:
-            raise ValueError(f"`output_dim` must be a positive integer. Received: output_dim={output_dim}")
-        if int(code_dim) <= 0:
-            raise ValueError(f"`code_dim` must be a positive integer. Received: code_dim={code_dim}")
         if encoder_units is not None:
-            encoder_units = tuple(int(u) for u in encoder_units)
-            if any(u <= 0 for u in encoder_units):
-                raise ValueError(
-                    f"`encoder_units` must be positive integers. Received: encoder_units={encoder_units}"
-                )
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
-        self.output_dim = int(output_dim)
-        self.code_dim = int(code_dim)
+            encoder_units = tuple(check_positive_int("encoder_units", u) for u in encoder_units)
+        if not (math.isfinite(float(reconstruction_weight)) and float(reconstruction_weight) >= 0):
+            raise ValueError(
+                f"`reconstruction_weight` must be a finite number >= 0. Received: "
+                f"reconstruction_weight={reconstruction_weight!r}"
+            )
+        self.output_dim = check_positive_int("output_dim", output_dim)
+        self.code_dim = check_positive_int("code_dim", code_dim)
         self.encoder_units = None if encoder_units is None else list(encoder_units)
         self.activation = keras.activations.get(activation)
         self.output_activation = keras.activations.get(output_activation)
-        self.dropout = float(dropout)
+        self.dropout = check_rate("dropout", dropout)
         self.reconstruction_weight = float(reconstruction_weight)
-        self.return_reconstruction = bool(return_reconstruction)
+        self.return_reconstruction = check_bool("return_reconstruction", return_reconstruction)
+        self.use_decoder = check_bool("use_decoder", use_decoder)
+        if self.return_reconstruction and not self.use_decoder:
+            raise ValueError("`return_reconstruction=True` needs the decoder. Received: use_decoder=False")
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.seed = seed
@@ -151,9 +160,11 @@ class InterModalAutoencoder(keras.layers.Layer):
             name = "code" if i == len(hidden) else f"encoder_{i}"
             self._encoder_layers.append(self._dense(units, self.activation, name))
         self._decoder_layers = []
-        for i, units in enumerate(reversed(hidden)):
-            self._decoder_layers.append(self._dense(units, self.activation, f"decoder_{i}"))
-        self._output_layer = self._dense(self.output_dim, self.output_activation, "reconstruction")
+        self._output_layer = None
+        if self.use_decoder:
+            for i, units in enumerate(reversed(hidden)):
+                self._decoder_layers.append(self._dense(units, self.activation, f"decoder_{i}"))
+            self._output_layer = self._dense(self.output_dim, self.output_activation, "reconstruction")
         self._seed_generator = (
             keras.random.SeedGenerator(seed, name="dropout_seed") if self.dropout > 0 else None
         )
@@ -169,6 +180,14 @@ class InterModalAutoencoder(keras.layers.Layer):
         )
 
     def build(self, inputs_shape, target_shape=None):
+        if target_shape is not None:
+            if not self.use_decoder:
+                raise ValueError("A `target` needs the decoder (it is reconstructed). Received: use_decoder=False")
+            if target_shape[-1] is not None and target_shape[-1] != self.output_dim:
+                raise ValueError(
+                    f"`target` must have output_dim={self.output_dim} features (modality Y). "
+                    f"Received: target_shape={tuple(target_shape)}"
+                )
         shape = tuple(inputs_shape)
         for layer in self._encoder_layers:
             layer.build(shape)
@@ -176,7 +195,8 @@ class InterModalAutoencoder(keras.layers.Layer):
         for layer in self._decoder_layers:
             layer.build(shape)
             shape = shape[:-1] + (layer.units,)
-        self._output_layer.build(shape)
+        if self._output_layer is not None:
+            self._output_layer.build(shape)
         self.built = True
 
     def _drop(self, x, training):
@@ -218,6 +238,7 @@ class InterModalAutoencoder(keras.layers.Layer):
                 "dropout": self.dropout,
                 "reconstruction_weight": self.reconstruction_weight,
                 "return_reconstruction": self.return_reconstruction,
+                "use_decoder": self.use_decoder,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "bias_initializer": keras.initializers.serialize(self.bias_initializer),
                 "seed": self.seed,

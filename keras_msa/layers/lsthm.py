@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_positive_int
 from keras_msa.layers.initializers import dense_initializers
 from keras_msa.layers.memory_fusion import _check_init_style
-from keras_msa.layers.memory_fusion import _check_positive_int
 from keras_msa.layers.memory_fusion import _sub_seed
 from keras_msa.layers.memory_fusion import _zero_states
 
@@ -67,8 +67,8 @@ class LSTHMCell(keras.layers.Layer):
 
     def __init__(self, units, hybrid_dim, init_style="torch", seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = _check_positive_int("units", units)
-        self.hybrid_dim = _check_positive_int("hybrid_dim", hybrid_dim)
+        self.units = check_positive_int("units", units)
+        self.hybrid_dim = check_positive_int("hybrid_dim", hybrid_dim)
         self.init_style = _check_init_style(init_style)
         self.seed = seed
         self.state_size = [self.units, self.units]

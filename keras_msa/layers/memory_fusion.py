@@ -14,6 +14,8 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_positive_int
+from keras_msa.layers._checks import check_rate
 from keras_msa.layers.initializers import TorchUniform
 from keras_msa.layers.initializers import dense_initializers
 
@@ -29,26 +31,6 @@ def _check_init_style(init_style):
     if init_style not in INIT_STYLES:
         raise ValueError(f"`init_style` must be one of {INIT_STYLES}. Received: init_style={init_style!r}")
     return init_style
-
-
-def _check_positive_int(name, value):
-    message = f"`{name}` must be a positive integer. Received: {name}={value!r}"
-    if isinstance(value, bool):
-        raise ValueError(message)
-    try:
-        ivalue = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-    if ivalue != value or ivalue <= 0:
-        raise ValueError(message)
-    return ivalue
-
-
-def _check_rate(name, value):
-    value = float(value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"`{name}` must be a dropout rate in [0, 1). Received: {name}={value!r}")
-    return value
 
 
 def _zero_states(cell, batch_size):
@@ -119,9 +101,9 @@ class MLPBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.hidden_dim = _check_positive_int("hidden_dim", hidden_dim)
-        self.output_dim = _check_positive_int("output_dim", output_dim)
-        self.dropout = _check_rate("dropout", dropout)
+        self.hidden_dim = check_positive_int("hidden_dim", hidden_dim)
+        self.output_dim = check_positive_int("output_dim", output_dim)
+        self.dropout = check_rate("dropout", dropout)
         keras.activations.get(output_activation)  # validates the name
         self.output_activation = output_activation
         self.init_style = _check_init_style(init_style)
@@ -214,7 +196,7 @@ class TorchLSTMCell(keras.layers.Layer):
 
     def __init__(self, units, use_recurrent_bias=True, init_style="torch", seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = _check_positive_int("units", units)
+        self.units = check_positive_int("units", units)
         self.use_recurrent_bias = bool(use_recurrent_bias)
         self.init_style = _check_init_style(init_style)
         self.seed = seed
@@ -325,8 +307,8 @@ class DeltaMemoryAttention(keras.layers.Layer):
 
     def __init__(self, hidden_dim, dropout=0.0, window=2, init_style="torch", seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.hidden_dim = _check_positive_int("hidden_dim", hidden_dim)
-        self.dropout = _check_rate("dropout", dropout)
+        self.hidden_dim = check_positive_int("hidden_dim", hidden_dim)
+        self.dropout = check_rate("dropout", dropout)
         if window not in (1, 2):
             raise ValueError(f"`window` must be 1 or 2. Received: window={window!r}")
         self.window = int(window)
@@ -446,13 +428,13 @@ class MultiViewGatedMemory(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.memory_dim = _check_positive_int("memory_dim", memory_dim)
-        self.proposal_hidden_dim = _check_positive_int("proposal_hidden_dim", proposal_hidden_dim)
-        self.retain_hidden_dim = _check_positive_int("retain_hidden_dim", retain_hidden_dim)
-        self.update_hidden_dim = _check_positive_int("update_hidden_dim", update_hidden_dim)
-        self.proposal_dropout = _check_rate("proposal_dropout", proposal_dropout)
-        self.retain_dropout = _check_rate("retain_dropout", retain_dropout)
-        self.update_dropout = _check_rate("update_dropout", update_dropout)
+        self.memory_dim = check_positive_int("memory_dim", memory_dim)
+        self.proposal_hidden_dim = check_positive_int("proposal_hidden_dim", proposal_hidden_dim)
+        self.retain_hidden_dim = check_positive_int("retain_hidden_dim", retain_hidden_dim)
+        self.update_hidden_dim = check_positive_int("update_hidden_dim", update_hidden_dim)
+        self.proposal_dropout = check_rate("proposal_dropout", proposal_dropout)
+        self.retain_dropout = check_rate("retain_dropout", retain_dropout)
+        self.update_dropout = check_rate("update_dropout", update_dropout)
         self.init_style = _check_init_style(init_style)
         self.seed = seed
         common = dict(init_style=self.init_style, dtype=self.dtype_policy)

@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_positive_int
+from keras_msa.layers._checks import check_rate
 from keras_msa.layers.memory_fusion import MLPBlock
 from keras_msa.layers.memory_fusion import _check_init_style
-from keras_msa.layers.memory_fusion import _check_positive_int
-from keras_msa.layers.memory_fusion import _check_rate
 from keras_msa.layers.memory_fusion import _dense
 from keras_msa.layers.memory_fusion import _sub_seed
 
@@ -16,7 +16,7 @@ SOFTMAX_MODES = ("per_attention", "global")
 def _check_int_list(name, values, length=None):
     if isinstance(values, (int,)) or values is None:
         raise ValueError(f"`{name}` must be a list of positive integers. Received: {name}={values!r}")
-    values = [_check_positive_int(name, v) for v in values]
+    values = [check_positive_int(name, v) for v in values]
     if not values:
         raise ValueError(f"`{name}` must not be empty. Received: {name}={values!r}")
     if length is not None and len(values) != length:
@@ -115,11 +115,11 @@ class MultiAttentionBlock(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.input_dims = _check_int_list("input_dims", input_dims)
-        self.num_attentions = _check_positive_int("num_attentions", num_attentions)
+        self.num_attentions = check_positive_int("num_attentions", num_attentions)
         self.reduce_dims = _check_int_list("reduce_dims", reduce_dims, len(self.input_dims))
-        self.map_hidden_dim = _check_positive_int("map_hidden_dim", map_hidden_dim)
-        self.map_dropout = _check_rate("map_dropout", map_dropout)
-        self.output_dim = None if output_dim is None else _check_positive_int("output_dim", output_dim)
+        self.map_hidden_dim = check_positive_int("map_hidden_dim", map_hidden_dim)
+        self.map_dropout = check_rate("map_dropout", map_dropout)
+        self.output_dim = None if output_dim is None else check_positive_int("output_dim", output_dim)
         if softmax_mode not in SOFTMAX_MODES:
             raise ValueError(f"`softmax_mode` must be one of {SOFTMAX_MODES}. Received: softmax_mode={softmax_mode!r}")
         self.softmax_mode = softmax_mode

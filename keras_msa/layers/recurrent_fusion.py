@@ -13,12 +13,12 @@ the readout is the states after the last step, as in the reference code.
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_positive_int
 from keras_msa.layers.lsthm import LSTHMCell
 from keras_msa.layers.memory_fusion import DeltaMemoryAttention
 from keras_msa.layers.memory_fusion import MultiViewGatedMemory
 from keras_msa.layers.memory_fusion import TorchLSTMCell
 from keras_msa.layers.memory_fusion import _check_init_style
-from keras_msa.layers.memory_fusion import _check_positive_int
 from keras_msa.layers.memory_fusion import _sub_seed
 from keras_msa.layers.multi_attention import MultiAttentionBlock
 from keras_msa.layers.multi_attention import _check_int_list
@@ -298,7 +298,7 @@ class MARNRecurrence(_CoupledRecurrence):
             self._hybrid_dim = total
         else:
             self._fusion_layer = self._make_tma()
-            self._hybrid_dim = _check_positive_int("tma_subspace_dim", tma_subspace_dim)
+            self._hybrid_dim = check_positive_int("tma_subspace_dim", tma_subspace_dim)
         self._cells = [
             LSTHMCell(
                 h,
@@ -471,7 +471,7 @@ class MFNRecurrence(_CoupledRecurrence):
         super().__init__(**kwargs)
         self.input_dims = _check_int_list("input_dims", input_dims)
         self.hidden_dims = _check_int_list("hidden_dims", hidden_dims, len(self.input_dims))
-        self.memory_dim = _check_positive_int("memory_dim", memory_dim)
+        self.memory_dim = check_positive_int("memory_dim", memory_dim)
         if fusion not in ("dman", "tma"):
             raise ValueError(f"`fusion` must be 'dman' or 'tma'. Received: fusion={fusion!r}")
         self.fusion = fusion
@@ -516,7 +516,7 @@ class MFNRecurrence(_CoupledRecurrence):
             self._fusion_dim = self.dman_window * total
         else:
             self._fusion_layer = self._make_tma()
-            self._fusion_dim = _check_positive_int("tma_subspace_dim", tma_subspace_dim)
+            self._fusion_dim = check_positive_int("tma_subspace_dim", tma_subspace_dim)
         self._memory = MultiViewGatedMemory(
             self.memory_dim,
             proposal_hidden_dim=proposal_hidden_dim,

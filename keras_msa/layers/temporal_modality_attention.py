@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_positive_int
+from keras_msa.layers._checks import check_rate
 from keras_msa.layers.memory_fusion import MLPBlock
 from keras_msa.layers.memory_fusion import _check_init_style
-from keras_msa.layers.memory_fusion import _check_positive_int
-from keras_msa.layers.memory_fusion import _check_rate
 from keras_msa.layers.memory_fusion import _sub_seed
 from keras_msa.layers.multi_attention import _check_int_list
 from keras_msa.layers.multi_attention import _check_total_dim
@@ -89,13 +89,13 @@ class TemporalModalityAttention(keras.layers.Layer):
         super().__init__(**kwargs)
         self.input_dims = _check_int_list("input_dims", input_dims)
         count = len(self.input_dims)
-        self.subspace_dim = _check_positive_int("subspace_dim", subspace_dim)
+        self.subspace_dim = check_positive_int("subspace_dim", subspace_dim)
         self.projection_hidden_dims = _per_modality(
-            "projection_hidden_dims", projection_hidden_dims, count, _check_positive_int
+            "projection_hidden_dims", projection_hidden_dims, count, check_positive_int
         )
-        self.attention_hidden_dim = _check_positive_int("attention_hidden_dim", attention_hidden_dim)
-        self.projection_dropouts = _per_modality("projection_dropouts", projection_dropouts, count, _check_rate)
-        self.attention_dropout = _check_rate("attention_dropout", attention_dropout)
+        self.attention_hidden_dim = check_positive_int("attention_hidden_dim", attention_hidden_dim)
+        self.projection_dropouts = _per_modality("projection_dropouts", projection_dropouts, count, check_rate)
+        self.attention_dropout = check_rate("attention_dropout", attention_dropout)
         self.init_style = _check_init_style(init_style)
         self.seed = seed
         self._projections = [

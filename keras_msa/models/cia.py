@@ -34,6 +34,7 @@ import numpy as np
 from keras_msa.data_tools import labels as label_tools
 from keras_msa.data_tools.dataset import data_error
 
+from keras_msa.layers._checks import check_positive_int
 from keras_msa.layers.bimodal_interaction import BimodalInteraction
 from keras_msa.layers.context_attention import ContextAwareAttention
 from keras_msa.layers.context_encoder import ContextEncoder
@@ -106,7 +107,7 @@ def build_cia(
             ``reconstruction_weight``), ``"outputs"`` (six extra outputs
             ``"recon_<x>_<y>"`` with targets = modality y, to be given an
             ``"mse"`` loss and the utterance mask as sample weight), or
-            ``"none"`` (IIMs trained by the task loss only).
+            ``"none"`` (IIMs trained by the task loss only; no decoder weights).
         reconstruction_weight: float. Weight of the ``add_loss`` terms
             (script: 1, no loss weights).
         attention_directions: ``"both"`` (script) or ``"paper"`` (Alg. 1).
@@ -145,6 +146,11 @@ def build_cia(
         raise ValueError(f"`level` must be one of {LEVELS}. Received: level={level!r}")
     if not isinstance(feature_dims, dict) or not feature_dims:
         raise ValueError(f"`feature_dims` must be a dict {{modality: size}}. Received: feature_dims={feature_dims!r}")
+    unknown = sorted(set(feature_dims) - set(MODALITIES))
+    if unknown:
+        raise ValueError(
+            f"`feature_dims` keys must be among {MODALITIES}; found {unknown}. Received: feature_dims={feature_dims}"
+        )
     if modalities is None:
         modalities = tuple(m for m in MODALITIES if m in feature_dims)
     modalities = tuple(modalities)
@@ -167,10 +173,10 @@ def build_cia(
         raise ValueError(
             f"`reconstruction` must be one of {RECONSTRUCTION_MODES}. Received: reconstruction={reconstruction!r}"
         )
-    if "sentiment" in heads and int(num_classes) < 2:
+    if "sentiment" in heads and check_positive_int("num_classes", num_classes) < 2:
         raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
-    if "emotions" in heads and int(num_emotions) not in (6, 7):
-        raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions}")
+    if "emotions" in heads and check_positive_int("num_emotions", num_emotions) not in (6, 7):
+        raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions!r}")
     if isinstance(input_noise, dict):
         unknown = sorted(set(input_noise) - set(modalities))
         if unknown:
@@ -244,6 +250,7 @@ def build_cia(
                 dropout=iim_dropout,
                 reconstruction_weight=reconstruction_weight,
                 return_reconstruction=reconstruction == "outputs",
+                use_decoder=reconstruction != "none",
                 seed=sub_seed(next(counter)),
                 name=f"iim_{x}_{y}",
             )
