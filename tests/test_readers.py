@@ -1032,22 +1032,20 @@ def test_sdk_csd_segments_without_words_and_unlabelled_fold_videos(tmp_path):
     assert list(d.test.ids) == ["vC[0]", "vC[1]"] and d.info["stats"]["fold_videos_without_labels"] == 2
 
 
-def test_duplicate_segment_ids_are_refused(tmp_path):
+def test_duplicate_segment_ids_load_but_are_refused_when_grouped_into_videos(tmp_path):
+    from keras_msa.data_tools import MSASplit
+
+    # A segment-level file may repeat an id (a segment labelled twice): the reader keeps every sample...
     path = tmp_path / "tiny.pkl"
     data, _ = write_mult(path)
     data["train"]["id"] = np.array([[b"vid0", b"0.0", b"5.0"]] * 6)
     with open(path, "wb") as f:
         pickle.dump(data, f)
-    raises(lambda: read_mult_pickle(path), "tiny.pkl", "'train/id'", "unique ids",
+    d = read_mult_pickle(path)
+    assert list(d.train.ids) == ["vid0$_$0.0$_$5.0"] * 6
+    # ...but grouping into videos cannot order repeated utterances: one error naming them.
+    raises(lambda: group_by_video(d), "tiny.pkl", "'train/ids'", "unique ids",
            "1 duplicated ids (id: count) {'vid0$_$0.0$_$5.0': 6}")
-    path = tmp_path / "x.pkl"
-    data, _ = write_mmsa(path)
-    data["valid"]["id"] = np.array(["v0$_$1", "v0$_$1", "v1$_$1"])
-    with open(path, "wb") as f:
-        pickle.dump(data, f)
-    raises(lambda: read_mmsa_pickle(path, expected_sizes=None), "x.pkl", "'valid/id'", "{'v0$_$1': 2}")
-    from keras_msa.data_tools import MSASplit
-
     x = np.ones((3, 2, 4), "float32")
     split = MSASplit("test", {"text": x}, {"text": np.array([2, 2, 2])}, {"sentiment": np.zeros(3, "float32")},
                      np.array(["v$_$1", "v$_$2", "v$_$1"]), source="mem.pkl")

@@ -162,11 +162,14 @@ def to_lengths(x, source, key, n, max_len):
     return x.astype("int32")
 
 
-def decode_ids(ids, source, key, n):
+def decode_ids(ids, source, key, n, unique=False):
     """Turn an id array ((N,) or (N, k) of str / bytes / numbers) into (N,) str.
 
     Multi-field ids (MulT: video id, start, end) are joined with ``"$_$"``,
     so that the video id stays the first field (see ``parse_segment_id``).
+    ``unique=True`` refuses repeated ids (one row per video, e.g. the CIM
+    npz). Segment-level files may repeat an id (a segment labelled twice);
+    grouping them into videos refuses that instead (``group_by_video``).
     """
     arr = np.asarray(ids, dtype=object)
     if arr.ndim == 0 or arr.shape[0] != n:
@@ -180,7 +183,8 @@ def decode_ids(ids, source, key, n):
         return str(v)
 
     out = np.array([one(v) for v in arr], dtype=str)
-    check_unique_ids(out, source, key)
+    if unique:
+        check_unique_ids(out, source, key)
     return out
 
 

@@ -123,7 +123,7 @@ def read_cim_npz(
             if lab[key] is None:
                 generated_ids.append(s)
             else:
-                ids = decode_ids(lab[key], lab_path, key, N)
+                ids = decode_ids(lab[key], lab_path, key, N, unique=True)
         if ids is None:
             ids = np.array([f"{s}_{i}" for i in range(N)])
         splits[s] = make_split(
