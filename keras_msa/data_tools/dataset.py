@@ -45,7 +45,7 @@ def data_error(source, key, expected, found):
     return DataValidationError(f"{source}: key {key!r}: expected {expected}, found {found}.")
 
 
-def _move_steps(y, lengths, from_side, to_side, fill=0):
+def move_steps(y, lengths, from_side, to_side, fill=0):
     """Move the ``lengths[i]`` real steps of ``y[i]`` (N, T, ...) from one padding side to the other."""
     T = y.shape[1]
     out = np.full_like(y, fill)
@@ -227,18 +227,18 @@ class MSASplit:
             raise ValueError(f"`side` must be one of {PADDING_SIDES}. Received: side={side!r}")
         if side == self.padding:
             return self
-        features = {m: _move_steps(x, self.lengths[m], self.padding, side) for m, x in self.features.items()}
+        features = {m: move_steps(x, self.lengths[m], self.padding, side) for m, x in self.features.items()}
         labels = {}
         T = self.num_steps
         lengths = np.max(np.stack([self.lengths[m] for m in self.modalities]), axis=0)
         for k, y in self.labels.items():
             if self.level == "context" and y.ndim >= 2 and y.shape[1] == T:
-                labels[k] = _move_steps(y, lengths, self.padding, side)
+                labels[k] = move_steps(y, lengths, self.padding, side)
             else:
                 labels[k] = y
         uids = self.utterance_ids
         if uids is not None and self.level == "context":
-            uids = _move_steps(np.asarray(uids), lengths, self.padding, side, fill="")
+            uids = move_steps(np.asarray(uids), lengths, self.padding, side, fill="")
         return dataclasses.replace(self, features=features, labels=labels, utterance_ids=uids, padding=side)
 
     # ------------------------------------------------------------ validation

@@ -13,6 +13,7 @@ from keras_msa.data_tools.dataset import MSASplit
 from keras_msa.data_tools.dataset import data_error
 from keras_msa.data_tools.dataset import detect_padding
 from keras_msa.data_tools.dataset import lengths_from_padding
+from keras_msa.data_tools.dataset import move_steps
 
 logger = logging.getLogger("keras_msa.data")
 
@@ -264,18 +265,7 @@ def repad(x, lengths, from_side, to_side):
     """Move the real steps of ``x`` (N, T, ...) from one padding side to the other."""
     if from_side == to_side:
         return x
-    T = x.shape[1]
-    out = np.zeros_like(x)
-    for i, n in enumerate(lengths):
-        n = int(n)
-        if n == 0:
-            continue
-        real = x[i, :n] if from_side == "post" else x[i, T - n:]
-        if to_side == "post":
-            out[i, :n] = real
-        else:
-            out[i, T - n:] = real
-    return out
+    return move_steps(x, lengths, from_side, to_side)
 
 
 def check_widths(features, source):
