@@ -177,13 +177,15 @@ def evaluate(model, dataset, args):
 def paper_results(args):
     mods = common.parse_modalities(args.modalities)
     out = common.paper_table1("mosei", mods, use_iim=not args.no_iim)
-    if args.num_classes != 2:  # the paper's F1 is the 2-class one
-        out.pop("F1", None)
     heads = _DATA_INFO.get("heads", HEADS)
-    if "emotions" not in heads:
-        out = {k: v for k, v in out.items() if not k.startswith("Emo_")}
-    if "sentiment" not in heads:  # the paper's Acc2 / F1 come from the class head
-        out = {k: v for k, v in out.items() if k not in ("Acc2", "F1")}
+    # Only the paper numbers this run measures: the class head gives Acc<C> (and F1 for 2 classes, the
+    # paper's F1), the intensity head MAE, r, Acc5 and Acc7, the emotion head the Emo_* columns.
+    measured = set()
+    if "sentiment" in heads:
+        measured |= {f"Acc{args.num_classes}"} | ({"F1"} if args.num_classes == 2 else set())
+    if "intensity" in heads:
+        measured |= {"MAE", "r", "Acc5", "Acc7"}
+    out = {k: v for k, v in out.items() if k in measured or (k.startswith("Emo_") and "emotions" in heads)}
     print(f"paper: CIA Table 1 / 3 / 5a, MOSEI, row {common.table_row_name(mods, not args.no_iim)}")
     return out
 

@@ -448,3 +448,21 @@ def test_context_report_scores_the_class_head_under_both_acc2_conventions():
     assert out["Acc2"] == pytest.approx(100 * np.mean(calls[mask] == (scores[mask] >= 0)))
     assert out["Acc2_non0"] == pytest.approx(100 * np.mean(calls[non_zero] == (scores[non_zero] > 0)))
     assert out["Acc2"] != pytest.approx(out["Acc2_non0"])
+
+
+@pytest.mark.parametrize("heads, num_classes, expected", [
+    (("sentiment", "emotions"), 2, {"Acc2", "F1"}),
+    (("sentiment",), 7, {"Acc7"}),
+    (("intensity",), 2, {"MAE", "r", "Acc5", "Acc7"}),
+])
+def test_cia_mosei_paper_column_holds_only_what_the_run_measures(heads, num_classes, expected, monkeypatch):
+    import argparse
+
+    mosei = import_recipe_module("cia_mosei")
+    monkeypatch.setitem(mosei._DATA_INFO, "heads", heads)
+    paper = mosei.paper_results(argparse.Namespace(modalities="text,audio,vision", no_iim=False,
+                                                   num_classes=num_classes))
+    assert {k for k in paper if not k.startswith("Emo_")} == expected
+    assert any(k.startswith("Emo_") for k in paper) == ("emotions" in heads)
+    if "Acc2" in expected:
+        assert paper["Acc2"] == 80.37  # Table 1, MOSEI, T+A+V
