@@ -833,6 +833,16 @@ def test_sdk_csd_word_alignment_round_trip(tmp_path):
     np.testing.assert_allclose(post.valid.features["text"][0, :, 0], [11, 12, 13])
 
 
+def test_sdk_csd_warns_when_label_rows_are_not_in_time_order(tmp_path):
+    paths, label_csd = write_sdk(tmp_path)
+    with h5py.File(label_csd, "r+") as f:
+        intervals = f["Opinion Segment Labels/data/vB/intervals"]
+        intervals[...] = intervals[()][::-1]  # row 0 is now the later segment
+    with pytest.warns(UserWarning, match=r"labels.csd: the label rows of 1 videos are not in time order.*\['vB'\]"):
+        d = read_sdk_csd(paths, label_csd, FOLDS, seq_len=5)
+    assert list(d.valid.ids) == ["vB[0]", "vB[1]"]
+
+
 def test_sdk_csd_mosei_labels_missing_videos_and_folds_file(tmp_path):
     paths, label_csd = write_sdk(tmp_path, videos=("vA", "vB", "vC", "vD"), labels_width=7, skip_vision=("vD",))
     folds = tmp_path / "folds.json"

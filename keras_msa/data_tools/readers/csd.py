@@ -185,6 +185,12 @@ def _segments(label_data, path):
         for r in range(intervals.shape[0]):
             seg_id = key if ("[" in key and intervals.shape[0] == 1) else f"{key}[{r}]"
             out.setdefault(video, []).append((seg_id, intervals[r], features[r].astype("float64")))
+    # Segment ids number the label rows (the SDK's ``video[k]``) and grouping into videos orders the
+    # utterances by that number: say so when a video's rows are not in time order.
+    unordered = sorted(v for v, segs in out.items() if np.any(np.diff([span[0] for _, span, _ in segs]) < 0))
+    if unordered:
+        warn(f"{path}: the label rows of {len(unordered)} videos are not in time order, and utterance order "
+             f"follows the row order: {unordered[:5]}{' ...' if len(unordered) > 5 else ''}")
     return out, width
 
 
