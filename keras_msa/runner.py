@@ -348,14 +348,17 @@ def _run(recipe, args):
             mode=d["monitor_mode"],
             keep_ties=d["keep_ties"], resume=resuming,
         )
-    callbacks = [
-        EpochSetter(train_batches),
-        keras.callbacks.BackupAndRestore(backup_dir),
-        SeedStateBackup(os.path.join(backup_dir, "seed_states.npz"), resume=resuming),
-        keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=resuming),
-    ] + ([best] if best is not None else [])
+    history_path = os.path.join(output_dir, "history.csv")
+    if resuming:
+        keep_history_rows(history_path, start_epoch)
+    # Every per-epoch state is written before BackupAndRestore marks the epoch done (it comes last): a run
+    # killed in between redoes that epoch from the states of the one before (kept per epoch) and gets the
+    # same numbers; its history rows beyond the backup's epoch are dropped before they are written again.
+    callbacks = [EpochSetter(train_batches), SeedStateBackup(backup_dir)] + ([best] if best is not None else [])
     if recipe.callbacks is not None:
         callbacks.extend(with_resumable_early_stopping(recipe.callbacks(args), backup_dir))
+    callbacks += [keras.callbacks.CSVLogger(history_path, append=resuming),
+                  keras.callbacks.BackupAndRestore(backup_dir)]
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     even_first_batch(min(global_batch, train_batches.num_samples), replicas, "the first training batch (--batch-size)")
     validation_batch = max(global_batch, 256)
@@ -590,30 +593,40 @@ class SeedStateBackup(_keras_callback_base()):
 
     ``BackupAndRestore`` stores weights and optimizer state but not the
     ``SeedGenerator`` states that drive dropout, so a resumed run would draw
-    the dropout masks of epoch 1 again. This callback stores them next to the
-    backup at every epoch end and puts them back when the run resumes.
+    the dropout masks of epoch 1 again. This callback stores them after every
+    epoch (``seed_states_<epoch>.npz`` in ``backup_dir``, the last two kept)
+    and, when a run resumes at epoch ``e``, puts back those of epoch ``e - 1``.
     """
 
-    def __init__(self, filepath, resume=False):
+    def __init__(self, backup_dir):
         super().__init__()
-        self.filepath = filepath
-        self.resume = resume
+        self.backup_dir = backup_dir
+        self._restored = False
 
-    def on_train_begin(self, logs=None):
+    def _path(self, epoch):
+        import os
+
+        return os.path.join(self.backup_dir, f"seed_states_{epoch}.npz")
+
+    def on_epoch_begin(self, epoch, logs=None):
         import os
 
         import numpy as np
 
-        if self.resume and os.path.isfile(self.filepath):
-            stored = np.load(self.filepath)
-            variables = seed_variables(self.model)
-            if len(stored.files) != len(variables):
-                raise RecipeError(
-                    f"{self.filepath}: expected {len(variables)} seed states for this model, "
-                    f"found {len(stored.files)} (the backup belongs to another model; use --fresh)"
-                )
-            for i, v in enumerate(variables):
-                v.assign(stored[f"s{i}"])
+        if self._restored:
+            return
+        self._restored = True
+        if epoch == 0 or not os.path.isfile(self._path(epoch - 1)):
+            return
+        stored = np.load(self._path(epoch - 1))
+        variables = seed_variables(self.model)
+        if len(stored.files) != len(variables):
+            raise RecipeError(
+                f"{self._path(epoch - 1)}: expected {len(variables)} seed states for this model, "
+                f"found {len(stored.files)} (the backup belongs to another model; use --fresh)"
+            )
+        for i, v in enumerate(variables):
+            v.assign(stored[f"s{i}"])
 
     def on_epoch_end(self, epoch, logs=None):
         import os
@@ -621,9 +634,24 @@ class SeedStateBackup(_keras_callback_base()):
         import numpy as np
         from keras import ops
 
-        os.makedirs(os.path.dirname(self.filepath), exist_ok=True)
+        os.makedirs(self.backup_dir, exist_ok=True)
         states = {f"s{i}": ops.convert_to_numpy(v) for i, v in enumerate(seed_variables(self.model))}
-        np.savez(self.filepath, **states)
+        np.savez(self._path(epoch) + ".tmp.npz", **states)
+        os.replace(self._path(epoch) + ".tmp.npz", self._path(epoch))
+        if os.path.isfile(self._path(epoch - 2)):
+            os.remove(self._path(epoch - 2))
+
+
+def keep_history_rows(path, epochs):
+    """Cut the CSV history at ``path`` to its header and first ``epochs`` rows (before a resumed run appends)."""
+    import os
+
+    if not os.path.isfile(path):
+        return
+    with open(path) as f:
+        lines = f.readlines()
+    with open(path, "w") as f:
+        f.writelines(lines[: 1 + epochs])
 
 
 class EarlyStoppingBackup(_keras_callback_base()):

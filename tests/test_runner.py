@@ -26,13 +26,27 @@ class Interrupted(Exception):
 
 
 class InterruptAfter(keras.callbacks.Callback):
+    """Interrupts once epoch ``epoch`` (0-based) is complete, its backup included."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch + 1:
+            raise Interrupted(f"simulated interruption after epoch {epoch}")
+
+
+class InterruptDuringEpochEnd(keras.callbacks.Callback):
+    """Interrupts at the end of epoch ``epoch``: after the runner's per-epoch states, before the backup."""
+
     def __init__(self, epoch):
         super().__init__()
         self.epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch == self.epoch:
-            raise Interrupted(f"simulated interruption after epoch {epoch + 1}")
+            raise Interrupted(f"simulated interruption while epoch {epoch + 1} is being saved")
 
 
 def _run(tmp_path, name, *extra):
@@ -146,6 +160,26 @@ def test_early_stopping_that_keeps_weights_in_memory_is_refused(tmp_path):
         keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)])
     with pytest.raises(RecipeError, match="restore_best_weights=True.*cannot be resumed"):
         run_recipe(recipe, ["--output-dir", str(tmp_path), "--verbose", "0", "--no-export"], exit_on_error=False)
+
+
+def test_run_killed_while_an_epoch_is_being_saved_redoes_that_epoch_identically(full_run, tmp_path):
+    results, _ = full_run
+    out = tmp_path / "killed"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "4"]
+    with pytest.raises(Interrupted):
+        run_recipe(dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptDuringEpochEnd(1)]),
+                   argv, exit_on_error=False)
+    # the seed states and best weights of epoch 2 were written, the backup still says epoch 1
+    assert json.loads((out / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    assert (out / "backup" / "seed_states_1.npz").is_file()
+    resumed = run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
+    assert resumed["epochs_run_this_call"] == 3  # epochs 2-4: epoch 2 again, from the states of epoch 1
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 4  # no duplicated epoch row
+    assert resumed["best_epoch"] == results["best_epoch"]
+    np.testing.assert_allclose(
+        [resumed["metrics"][k] for k in sorted(results["metrics"])],
+        [results["metrics"][k] for k in sorted(results["metrics"])], rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize(
