@@ -116,6 +116,17 @@ def test_mlp_block_rejects_bad_arguments():
         MLPBlock(4, 3, init_style="xavier")
 
 
+def test_tma_layer_flags_are_checked_not_coerced():
+    with pytest.raises(ValueError, match=r"`use_recurrent_bias` must be True or False. Received: .*'False'"):
+        TorchLSTMCell(4, use_recurrent_bias="False")
+    with pytest.raises(ValueError, match=r"`use_mask` must be True or False. Received: use_mask='False'"):
+        MARNRecurrence(**dict(MARN_TMA_KW, use_mask="False"))
+    with pytest.raises(ValueError, match=r"`return_modality_weights` must be True or False"):
+        MARNRecurrence(**dict(MARN_TMA_KW, return_modality_weights=1))
+    with pytest.raises(ValueError, match=r"`lstm_recurrent_bias` must be True or False"):
+        MFNRecurrence(**dict(DMAN_KW, lstm_recurrent_bias="no"))
+
+
 # ---------------------------------------------------------------- cells
 def test_torch_lstm_cell_in_rnn_and_gate_order():
     x = rand(3, 4, 5)

@@ -14,6 +14,7 @@
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_bool
 from keras_msa.layers._checks import check_positive_int
 from keras_msa.layers._checks import check_rate
 from keras_msa.layers.initializers import TorchUniform
@@ -197,7 +198,7 @@ class TorchLSTMCell(keras.layers.Layer):
     def __init__(self, units, use_recurrent_bias=True, init_style="torch", seed=None, **kwargs):
         super().__init__(**kwargs)
         self.units = check_positive_int("units", units)
-        self.use_recurrent_bias = bool(use_recurrent_bias)
+        self.use_recurrent_bias = check_bool("use_recurrent_bias", use_recurrent_bias)
         self.init_style = _check_init_style(init_style)
         self.seed = seed
         self.state_size = [self.units, self.units]

@@ -13,6 +13,7 @@ the readout is the states after the last step, as in the reference code.
 import keras
 from keras import ops
 
+from keras_msa.layers._checks import check_bool
 from keras_msa.layers._checks import check_positive_int
 from keras_msa.layers.lsthm import LSTHMCell
 from keras_msa.layers.memory_fusion import DeltaMemoryAttention
@@ -85,13 +86,14 @@ class _CoupledRecurrence(keras.layers.Layer):
         self.tma_input = tma_input
 
     def _set_output_args(self, fusion, use_mask, return_modality_weights, init_style, seed):
-        self.use_mask = bool(use_mask)
+        self.use_mask = check_bool("use_mask", use_mask)
+        return_modality_weights = check_bool("return_modality_weights", return_modality_weights)
         if return_modality_weights and fusion != "tma":
             raise ValueError(
                 "`return_modality_weights=True` needs fusion='tma' (only the temporal modality attention "
                 f"has modality weights). Received: fusion={fusion!r}"
             )
-        self.return_modality_weights = bool(return_modality_weights)
+        self.return_modality_weights = return_modality_weights
         self.init_style = _check_init_style(init_style)
         self.seed = seed
 
@@ -488,7 +490,7 @@ class MFNRecurrence(_CoupledRecurrence):
         self.retain_dropout = retain_dropout
         self.update_hidden_dim = update_hidden_dim
         self.update_dropout = update_dropout
-        self.lstm_recurrent_bias = bool(lstm_recurrent_bias)
+        self.lstm_recurrent_bias = check_bool("lstm_recurrent_bias", lstm_recurrent_bias)
         self._set_output_args(fusion, use_mask, return_modality_weights, init_style, seed)
 
         total = sum(self.hidden_dims)
