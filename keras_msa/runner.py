@@ -300,6 +300,11 @@ def _run(recipe, args):
         print(f"note: no validation split and no monitor: every training sample trains, and the weights after "
               f"the last epoch ({args.epochs}) are evaluated.")
     print(dataset.summary())
+    preprocessing_path = None
+    if dataset.info.get("preprocessing"):  # what raw features need before the saved model takes them
+        preprocessing_path = os.path.join(output_dir, "preprocessing.json")
+        with open(preprocessing_path, "w") as f:
+            json.dump(dataset.info["preprocessing"], f)
 
     strategy = make_strategy(args.distribute)
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
@@ -406,6 +411,7 @@ def _run(recipe, args):
         "args": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))},
         "keras_file": model_path,
         "saved_model": export_path,
+        "preprocessing": preprocessing_path,
     }
     with open(os.path.join(output_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=2, default=_json_default)

@@ -258,6 +258,7 @@ def normalize(dataset, mode, clip=None, train=None):
     authors' script's per-split scaling).
     """
     from keras_msa.data_tools.labels import FeatureNormalizer
+    from keras_msa.data_tools.labels import with_preprocessing_step
 
     train = dataset.train if train is None else train
     if mode == "none":
@@ -272,7 +273,9 @@ def normalize(dataset, mode, clip=None, train=None):
             splits[k] = MSASplit(name=s.name, features=feats, lengths=dict(s.lengths), labels=dict(s.labels),
                                  ids=s.ids, padding=s.padding, level=s.level, utterance_ids=s.utterance_ids,
                                  source=s.source)
-        return MSADataset(data.name, splits, dict(data.info, normalization=f"{mode}(clip={c})"))
+        info = with_preprocessing_step(dict(data.info, normalization=f"{mode}(clip={c})"),
+                                       {"mode": "clip_divide", "value": c})
+        return MSADataset(data.name, splits, info)
     if clip is not None and mode != "clip":
         dataset = FeatureNormalizer("clip", clip_value=clip).fit(train).transform(dataset)
     return FeatureNormalizer(mode, clip_value=clip if mode == "clip" else None).fit(train).transform(dataset)

@@ -466,3 +466,25 @@ def test_cia_mosei_paper_column_holds_only_what_the_run_measures(heads, num_clas
     assert any(k.startswith("Emo_") for k in paper) == ("emotions" in heads)
     if "Acc2" in expected:
         assert paper["Acc2"] == 80.37  # Table 1, MOSEI, T+A+V
+
+
+
+def test_cia_mosi_preprocessing_is_written_and_replays_on_raw_features(tmp_path):
+    from keras_msa.data_tools import apply_preprocessing
+
+    results = _run_recipe("cia_mosi", ["--synthetic-sizes", "4,2,3", "--epochs", "1", "--rnn-units", "2",
+                                       "--dense-units", "4", "--modalities", "text,vision"], tmp_path)
+    path = results["preprocessing"]
+    assert path == os.path.join(tmp_path, "preprocessing.json")
+    raw = make_synthetic("mosi_context", seed=0, sizes=(4, 2, 3)).test
+    served = apply_preprocessing(path, {m: raw.features[m] for m in ("text", "vision")})
+    mosi = import_recipe_module("cia_mosi")
+    from keras_msa.runner import build_parser
+
+    used = mosi.RECIPE.load_data(build_parser(mosi.RECIPE).parse_args(
+        ["--synthetic-sizes", "4,2,3", "--modalities", "text,vision"])).test
+    steps = used.features["text"].shape[1]  # the recipe cuts the utterance axis to the longest video
+    assert not served["text"][:, steps:].any()
+    for m in ("text", "vision"):
+        np.testing.assert_allclose(served[m][:, :steps], used.features[m], rtol=1e-5, atol=1e-6)
+        assert np.abs(used.features[m]).max() <= 1.0  # z-score, clip at 3, divide by 3

@@ -486,6 +486,29 @@ def test_tma_recipe_reads_real_mmmo_audio_vision(shared_datasets):
     assert y.shape == (80, 1) and 1.0 <= y.min() and y.max() <= 5.0
 
 
+
+def test_tma_recipe_preprocessing_replays_on_raw_mmmo_features(shared_datasets):
+    """The clip + z-score the recipe applies (written to preprocessing.json) turn raw features into its inputs."""
+    import argparse
+
+    from keras_msa.data_tools import apply_preprocessing
+    from keras_msa.data_tools.readers import read_mfn_h5
+
+    recipe = import_recipe_module("tma_mmmo").RECIPE
+    parser = argparse.ArgumentParser()
+    recipe.add_arguments(parser)
+    args = parser.parse_args(["--modalities", "audio,vision", "--audio-clip", "30"])
+    args.data_dir, args.seed = str(shared_datasets / "mfn_h5" / "mmmo"), 0
+    data = recipe.load_data(args)
+    steps = data.info["preprocessing"]
+    assert [(s["mode"], s["modalities"]) for s in steps] == [("clip", ["audio"]), ("standard", None)]
+    raw = read_mfn_h5(args.data_dir, dataset="mmmo", modalities=["audio", "vision"], padding="pre")  # as the recipe
+    assert raw.test.padding == data.test.padding and np.abs(raw.test.features["audio"]).max() > 30
+    served = apply_preprocessing(steps, raw.test.features, {m: raw.test.step_mask(m) for m in ("audio", "vision")})
+    for m in ("audio", "vision"):
+        np.testing.assert_allclose(served[m], data.test.features[m], rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--synthetic-sizes", "16,8"], "--synthetic-sizes: expected three positive integers train,valid,test, "
                                     "found '16,8'"),

@@ -14,6 +14,7 @@ from keras_msa.data_tools.folds import load_folds  # noqa: F401
 from keras_msa.data_tools.folds import split_by_folds  # noqa: F401
 from keras_msa.data_tools.folds import video_id_of  # noqa: F401
 from keras_msa.data_tools.labels import FeatureNormalizer  # noqa: F401
+from keras_msa.data_tools.labels import apply_preprocessing  # noqa: F401
 from keras_msa.data_tools.labels import LABEL_CONVENTIONS  # noqa: F401
 from keras_msa.data_tools.labels import binary_has_zero  # noqa: F401
 from keras_msa.data_tools.labels import binary_non_zero  # noqa: F401

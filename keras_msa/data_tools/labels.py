@@ -41,6 +41,8 @@ __all__ = [
     "emotion_multihot",
     "reorder_emotions",
     "FeatureNormalizer",
+    "apply_preprocessing",
+    "with_preprocessing_step",
 ]
 
 #: Emotion columns of the CMU-MultimodalSDK MOSEI "All Labels" (after the sentiment column).
@@ -466,7 +468,7 @@ class FeatureNormalizer:
             raise ValueError("FeatureNormalizer.transform called before fit (fit it on the train split).")
         if isinstance(data, MSADataset):
             return MSADataset(data.name, {k: self.transform(s) for k, s in data.splits.items()},
-                              dict(data.info, normalization=self.mode))
+                              with_preprocessing_step(dict(data.info, normalization=self.mode), self.to_dict()))
         items = self._items(data, mask)
         if isinstance(data, MSASplit):
             features = dict(data.features)
@@ -502,4 +504,58 @@ class FeatureNormalizer:
         norm.stats = {m: {k: np.asarray(v, dtype="float64") for k, v in st.items()} for m, st in state["stats"].items()}
         norm.fitted = bool(state.get("fitted", True))
         return norm
+
+
+def with_preprocessing_step(info, step):
+    """``info`` (a dataset's info dict) with ``step`` appended to its ``"preprocessing"`` list.
+
+    A step is a :meth:`FeatureNormalizer.to_dict` state or ``{"mode":
+    "clip_divide", "value": c}`` (clip to [-c, c], divide by c). The runner
+    writes the list to ``preprocessing.json`` next to the model, so that raw
+    features can be prepared for a saved or exported model with
+    :func:`apply_preprocessing`.
+    """
+    return dict(info, preprocessing=list(info.get("preprocessing", [])) + [step])
+
+
+def apply_preprocessing(steps, features, mask=None):
+    """Replay a recipe's feature preprocessing on raw features.
+
+    Args:
+        steps: the list written to ``preprocessing.json`` by a recipe run, or
+            the path of that file.
+        features: dict ``{modality: array (N, T, d) or (N, d)}`` of raw
+            features, zero-padded on the side the model was trained with (the
+            TMA recipes pad in front, the CIA context recipes at the end).
+            (``split_max`` / ``split_standard`` steps use the statistics of
+            ``features`` itself, as they did on each split in training.)
+        mask: optional (N, T) array of real steps, or a dict of them per
+            modality (``MSASplit.step_mask``). Without it all-zero steps count
+            as padding and stay zero; real steps whose raw features are all
+            zero (they occur, e.g. silent words in COVAREP audio) then need
+            the mask to be scaled as in training.
+
+    Returns:
+        dict of float32 arrays, the inputs the saved model expects.
+    """
+    import json
+    import os
+
+    if isinstance(steps, (str, os.PathLike)):
+        with open(steps) as f:
+            steps = json.load(f)
+    out = {m: np.asarray(x) for m, x in features.items()}
+    for i, step in enumerate(steps):
+        if step.get("mode") == "clip_divide":
+            c = float(step["value"])
+            out = {m: (np.clip(x, -c, c) / c).astype("float32") for m, x in out.items()}
+            continue
+        norm = FeatureNormalizer.from_dict(step)
+        missing = [m for m in norm.stats if m not in out]
+        if missing:
+            raise ValueError(f"preprocessing step {i} ({norm.mode}) needs modalities {missing}; "
+                             f"`features` has {sorted(out)}.")
+        selected_mask = {m: mask[m] for m in norm.stats} if isinstance(mask, dict) else mask
+        out = dict(out, **norm.transform({m: out[m] for m in norm.stats}, selected_mask))
+    return {m: np.asarray(x, dtype="float32") for m, x in out.items()}
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.dataset import lengths_from_padding
+from keras_msa.data_tools.labels import FeatureNormalizer
 from keras_msa.data_tools.readers._common import SPLITS
 from keras_msa.data_tools.readers._common import check_modalities
 from keras_msa.data_tools.readers._common import check_sizes
@@ -249,6 +250,10 @@ def read_mfn_h5(
         "audio_clipped": clipped,
         "missing_files": missing,
     }
+    if audio_clip is not None:  # recorded like the recipes' normalisers, for apply_preprocessing
+        audio = next(features[s]["audio"] for s in SPLITS if "audio" in features[s])
+        clip = FeatureNormalizer("clip", modalities=["audio"], clip_value=float(audio_clip)).fit({"audio": audio})
+        info["preprocessing"] = [clip.to_dict()]
     if dataset == "youtube":
         info["num_classes"] = 3
     if dataset == "mmmo":
