@@ -254,3 +254,93 @@ def test_label_ranges_and_extras_are_checked():
     with pytest.raises(DataValidationError, match="key 'train/raw_text': expected 3 rows"):
         MSASplit("train", s.features, s.lengths, s.labels, s.ids, padding="pre", source="y_train.h5",
                  extras={"raw_text": np.array(["x"])})
+
+
+def _xyw(n=10):
+    x = {"a": np.arange(n)[:, None].astype("float32"), "b": np.zeros((n, 2), "float32")}
+    return x, np.arange(n).astype("float32"), np.ones(n, "float32")
+
+
+@pytest.mark.parametrize("make", [EpochBatches, to_tf_dataset])
+def test_sample_weight_without_targets_is_refused_not_dropped(make):
+    x, _, w = _xyw()
+    with pytest.raises(ValueError, match=r"`sample_weight` needs targets.*Received: y=None"):
+        make(x, None, w, batch_size=4)
+
+
+@pytest.mark.parametrize("make", [EpochBatches, to_tf_dataset])
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(batch_size=2.5), r"`batch_size` must be an integer >= 1. Received: batch_size=2.5"),
+    (dict(batch_size="abc"), r"`batch_size` must be an integer >= 1. Received: batch_size='abc'"),
+    (dict(batch_size=0), r"`batch_size` must be an integer >= 1. Received: batch_size=0"),
+    (dict(batch_size=True), r"`batch_size` must be an integer >= 1. Received: batch_size=True"),
+    (dict(seed=-1), r"`seed` must be an integer >= 0. Received: seed=-1"),
+    (dict(seed=1.5), r"`seed` must be an integer >= 0. Received: seed=1.5"),
+    (dict(drop_remainder="False"), r"`drop_remainder` must be True or False. Received: drop_remainder='False'"),
+    (dict(batch_size=16, drop_remainder=True),
+     r"drop_remainder=True with 10 samples and batch_size=16 would give no batch"),
+])
+def test_batching_arguments_are_checked(make, kwargs, message):
+    x, y, _ = _xyw()
+    with pytest.raises(ValueError, match=message):
+        make(x, y, **kwargs)
+
+
+def test_epoch_batches_need_an_integer_seed():
+    x, y, _ = _xyw()
+    with pytest.raises(ValueError, match=r"`seed` must be an integer >= 0. Received: seed=None"):
+        EpochBatches(x, y, seed=None)
+    assert EpochBatches(x, y, batch_size=np.int64(4), seed=np.int32(3)).batch_size == 4
+
+
+@pytest.mark.parametrize("make", [EpochBatches, to_tf_dataset])
+def test_length_mismatch_names_the_array(make):
+    x, y, _ = _xyw()
+    x["b"] = x["b"][:9]
+    with pytest.raises(ValueError, match=r"expected 10 \(the length of x\['a'\]\), found 9 for x\['b'\]"):
+        make(x, y)
+    with pytest.raises(ValueError, match=r"found 8 for sample_weight"):
+        make(_xyw()[0], y, np.ones(8, "float32"))
+
+
+def test_to_tf_dataset_shuffle_takes_the_epoch_batches_modes_or_a_bool():
+    x, y, _ = _xyw()
+
+    def order(shuffle, epochs=1):
+        ds = to_tf_dataset(x, y, batch_size=10, shuffle=shuffle, seed=1)
+        return [np.concatenate([b[1].numpy() for b in ds]).tolist() for _ in range(epochs)]
+
+    assert order("none") == order(False) == [list(range(10))]
+    shuffled = order(True, epochs=2)
+    assert sorted(shuffled[0]) == list(range(10)) and shuffled[0] != list(range(10))
+    assert shuffled[0] != shuffled[1]
+    once = order("once", epochs=2)
+    assert once[0] == once[1] != list(range(10))
+    for bad in ("None", "yes", 1, None):
+        with pytest.raises(ValueError, match=r"`shuffle` must be True, False or one of \('epoch', 'once', 'none'\)"):
+            to_tf_dataset(x, y, shuffle=bad)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(sizes=5), r"`sizes` must be None, \"real\" or 3 positive integers .* Received: sizes=5$"),
+    (dict(sizes=(2.7, 3, 4)), r"`sizes` must be .* Received: sizes=\(2.7, 3, 4\)"),
+    (dict(sizes=(2, 3)), r"`sizes` must be .* Received: sizes=\(2, 3\)"),
+    (dict(sizes="abc"), r"`sizes` must be .* Received: sizes='abc'"),
+    (dict(sizes=np.array([[2, 3, 4]])), r"`sizes` must be .* Received: sizes=array"),
+    (dict(sizes=np.array([2.5, 3.0, 4.0])), r"`sizes` must be .* Received: sizes=array"),
+    (dict(modalities="text"), r"`modalities` must be a list or tuple of distinct names .* Received: modalities='text'"),
+    (dict(modalities=("text", "text")), r"found a repeated name. Received: modalities=\('text', 'text'\)"),
+    (dict(modalities=("text", "smell")), r"found the unknown modality 'smell'"),
+    (dict(modalities=()), r"`modalities` must name at least one modality"),
+    (dict(seed=None), r"`seed` must be an integer >= 0. Received: seed=None"),
+    (dict(seed=-1), r"`seed` must be an integer >= 0. Received: seed=-1"),
+])
+def test_make_synthetic_arguments_are_checked_up_front(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_synthetic("mosi", **dict(dict(sizes=(2, 2, 2)), **kwargs))
+
+
+def test_make_synthetic_takes_sizes_as_an_integer_array():
+    ds = make_synthetic("mosi", seed=np.int64(1), sizes=np.array([2, 3, 4]), modalities=["audio", "text"])
+    assert (ds.train.num_samples, ds.valid.num_samples, ds.test.num_samples) == (2, 3, 4)
+    assert sorted(ds.train.features) == ["audio", "text"]

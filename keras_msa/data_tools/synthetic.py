@@ -98,13 +98,14 @@ def make_synthetic(name, seed=0, sizes=None, signal=1.0, noise=1.0, modalities=N
 
     Args:
         name: str. One of ``available_synthetic()``.
-        seed: int. Everything is deterministic given the seed.
+        seed: int >= 0. Everything is deterministic given the seed.
         sizes: ``None`` (the spec's small default sizes), ``"real"`` (the real
-            release's split sizes) or a ``(train, valid, test)`` tuple (videos
-            for context data).
+            release's split sizes) or 3 positive integers ``(train, valid, test)``
+            (a tuple, list or 1-D integer array; videos for context data).
         signal: float. Amplitude of the planted factor in the features.
         noise: float. Standard deviation of the feature noise.
-        modalities: optional subset of ``("text", "audio", "vision")``.
+        modalities: optional non-empty list or tuple of distinct names from
+            ``("text", "audio", "vision")`` (a plain string is refused).
 
     Returns:
         ``MSADataset`` with ``info["synthetic"] = True``.
@@ -112,17 +113,10 @@ def make_synthetic(name, seed=0, sizes=None, signal=1.0, noise=1.0, modalities=N
     if name not in SPECS:
         raise ValueError(f"Unknown synthetic dataset {name!r}. Expected one of {available_synthetic()}.")
     spec = SPECS[name]
-    if sizes is None:
-        sizes = spec.default_sizes
-    elif sizes == "real":
-        sizes = spec.real_sizes
-    sizes = tuple(int(s) for s in sizes)
-    if len(sizes) != 3 or min(sizes) < 1:
-        raise ValueError(f"`sizes` must be 3 positive integers (train, valid, test). Received: sizes={sizes}")
-    modalities = tuple(modalities) if modalities is not None else ("text", "audio", "vision")
-    for m in modalities:
-        if m not in spec.dims:
-            raise ValueError(f"Unknown modality {m!r}. Expected a subset of {tuple(spec.dims)}.")
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"`seed` must be an integer >= 0. Received: seed={seed!r}")
+    sizes = _check_sizes(spec, sizes)
+    modalities = _check_modalities(spec, modalities)
     # Fixed directions (shared across splits) from the seed.
     rng = np.random.default_rng(seed)
     directions = {}
@@ -148,6 +142,46 @@ def make_synthetic(name, seed=0, sizes=None, signal=1.0, noise=1.0, modalities=N
     if spec.label_kind == "emotions4":
         info["emotion_names"] = IEMOCAP_EMOTIONS
     return MSADataset(spec.dataset, splits, info)
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_sizes(spec, sizes):
+    """``sizes`` of :func:`make_synthetic` as a tuple of 3 ints (or one ValueError naming ``sizes``)."""
+    if sizes is None:
+        return spec.default_sizes
+    if isinstance(sizes, str) and sizes == "real":
+        return spec.real_sizes
+    message = ('`sizes` must be None, "real" or 3 positive integers (train, valid, test). '
+               f"Received: sizes={sizes!r}")
+    if isinstance(sizes, np.ndarray):
+        if sizes.ndim != 1:
+            raise ValueError(message)
+        sizes = sizes.tolist()
+    if not isinstance(sizes, (list, tuple)) or len(sizes) != 3 or not all(_is_int(n) and n >= 1 for n in sizes):
+        raise ValueError(message)
+    return tuple(int(n) for n in sizes)
+
+
+def _check_modalities(spec, modalities):
+    """``modalities`` of :func:`make_synthetic` as a tuple of distinct known names (or one ValueError)."""
+    if modalities is None:
+        return tuple(spec.dims)
+    expected = f"a list or tuple of distinct names from {tuple(spec.dims)}"
+    if not isinstance(modalities, (list, tuple)):
+        raise ValueError(f"`modalities` must be {expected}. Received: modalities={modalities!r}")
+    for m in modalities:
+        if not isinstance(m, str) or m not in spec.dims:
+            raise ValueError(f"`modalities` must be {expected}; found the unknown modality {m!r}. "
+                             f"Received: modalities={modalities!r}")
+    if len(set(modalities)) != len(modalities):
+        raise ValueError(f"`modalities` must be {expected}; found a repeated name. Received: modalities={modalities!r}")
+    if not modalities:
+        raise ValueError(f"`modalities` must name at least one modality of {tuple(spec.dims)}. "
+                         f"Received: modalities={modalities!r}")
+    return tuple(modalities)
 
 
 def _lengths(rng, n, T, level):

@@ -14,32 +14,65 @@ import keras
 SHUFFLE_MODES = ("epoch", "once", "none")
 
 
-def count_samples(structure):
-    """The shared first dimension of the arrays in ``structure`` (dicts, lists, ``None`` leaves skipped)."""
-    leaves = [a for a in _leaves(structure) if a is not None]
+def count_samples(structure, names=None):
+    """The shared first dimension of the arrays in ``structure`` (dicts, lists, ``None`` leaves skipped).
+
+    ``names``: optional names of the entries of ``structure`` (a sequence), used in the error message
+    (e.g. ``("x", "y", "sample_weight")``).
+    """
+    if names is None:
+        leaves = _leaves(structure, "")
+    else:
+        leaves = [leaf for name, part in zip(names, structure) for leaf in _leaves(part, name)]
+    leaves = [(path, a) for path, a in leaves if a is not None]
     if not leaves:
         raise ValueError("No arrays were given.")
-    n = len(leaves[0])
-    for a in leaves:
+    first, n = leaves[0][0], len(leaves[0][1])
+    for path, a in leaves:
         if len(a) != n:
-            raise ValueError(f"All arrays must have the same first dimension: found {len(a)} and {n}.")
+            raise ValueError(
+                f"All arrays must have the same first dimension (samples): expected {n} (the length of "
+                f"{first or 'the first array'}), found {len(a)} for {path or 'another array'}."
+            )
     return n
 
 
-def _leaves(structure):
+def _leaves(structure, path):
+    """``(path, array)`` pairs of the leaves of ``structure``; ``path`` is e.g. ``x['text']``."""
     if structure is None:
         return []
     if isinstance(structure, dict):
         out = []
         for k in sorted(structure):
-            out.extend(_leaves(structure[k]))
+            out.extend(_leaves(structure[k], f"{path}[{k!r}]"))
         return out
     if isinstance(structure, (list, tuple)):
         out = []
-        for v in structure:
-            out.extend(_leaves(v))
+        for i, v in enumerate(structure):
+            out.extend(_leaves(v, f"{path}[{i}]"))
         return out
-    return [np.asarray(structure)]
+    return [(path, np.asarray(structure))]
+
+
+def _whole_number(name, value, minimum):
+    """``value`` as an int: an integer (no float, str or bool) >= ``minimum``, else a ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def _boolean(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return bool(value)
+
+
+def _check_sample_weight(y, sample_weight):
+    if y is None and sample_weight is not None:
+        raise ValueError(
+            "`sample_weight` needs targets: expected `y` (not None) when `sample_weight` is given. "
+            "Received: y=None with a sample_weight (it would be dropped)."
+        )
 
 
 def _gather(structure, idx):
@@ -54,7 +87,7 @@ def _gather(structure, idx):
 
 def epoch_order(num_samples, seed, epoch, shuffle="epoch"):
     """Sample order of one epoch: a function of (seed, epoch) only."""
-    if shuffle not in SHUFFLE_MODES:
+    if not (isinstance(shuffle, str) and shuffle in SHUFFLE_MODES):
         raise ValueError(f"`shuffle` must be one of {SHUFFLE_MODES}. Received: shuffle={shuffle!r}")
     if shuffle == "none":
         return np.arange(num_samples)
@@ -82,20 +115,21 @@ class EpochBatches(keras.utils.PyDataset):
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, seed=0, shuffle="epoch",
                  drop_remainder=False, start_epoch=0):
         super().__init__()
-        if int(batch_size) < 1:
-            raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+        _check_sample_weight(y, sample_weight)
         self.x, self.y, self.sample_weight = x, y, sample_weight
-        self.batch_size = int(batch_size)
-        self.seed = int(seed)
+        self.batch_size = _whole_number("batch_size", batch_size, 1)
+        self.seed = _whole_number("seed", seed, 0)
+        if not (isinstance(shuffle, str) and shuffle in SHUFFLE_MODES):
+            raise ValueError(f"`shuffle` must be one of {SHUFFLE_MODES}. Received: shuffle={shuffle!r}")
         self.shuffle = shuffle
-        self.drop_remainder = bool(drop_remainder)
-        self.num_samples = count_samples([x, y, sample_weight])
+        self.drop_remainder = _boolean("drop_remainder", drop_remainder)
+        self.num_samples = count_samples([x, y, sample_weight], names=("x", "y", "sample_weight"))
         if self.drop_remainder and self.num_samples < self.batch_size:
             raise ValueError(
                 f"drop_remainder=True with {self.num_samples} samples and batch_size={self.batch_size} "
                 "would give no batch at all."
             )
-        self.epoch = int(start_epoch)
+        self.epoch = _whole_number("start_epoch", start_epoch, 0)
         self._order = epoch_order(self.num_samples, self.seed, self.epoch, self.shuffle)
 
     def set_epoch(self, epoch):
@@ -129,18 +163,36 @@ def to_tf_dataset(x, y=None, sample_weight=None, batch_size=32, shuffle=False, s
         y: targets or None.
         sample_weight: per-sample (or per-step) weights or None.
         batch_size: int.
-        shuffle: bool. Shuffle the whole split every epoch (seeded).
-        seed: int seed of the shuffle (required for reproducible runs).
+        shuffle: bool or one of ``SHUFFLE_MODES``. ``True`` / ``"epoch"``: shuffle the whole split
+            every epoch (seeded); ``"once"``: one shuffled order reused every epoch; ``False`` /
+            ``"none"``: keep the order.
+        seed: None or a whole number >= 0: the seed of the shuffle (required for reproducible runs).
         drop_remainder: bool.
         prefetch: bool. Add ``prefetch(AUTOTUNE)``.
     """
     import tensorflow as tf
 
-    n = count_samples([x, y, sample_weight])
+    _check_sample_weight(y, sample_weight)
+    batch_size = _whole_number("batch_size", batch_size, 1)
+    if seed is not None:
+        seed = _whole_number("seed", seed, 0)
+    if isinstance(shuffle, (bool, np.bool_)):
+        shuffle = "epoch" if shuffle else "none"
+    elif not (isinstance(shuffle, str) and shuffle in SHUFFLE_MODES):
+        raise ValueError(
+            f"`shuffle` must be True, False or one of {SHUFFLE_MODES}. Received: shuffle={shuffle!r}"
+        )
+    drop_remainder = _boolean("drop_remainder", drop_remainder)
+    prefetch = _boolean("prefetch", prefetch)
+    n = count_samples([x, y, sample_weight], names=("x", "y", "sample_weight"))
+    if drop_remainder and n < batch_size:
+        raise ValueError(
+            f"drop_remainder=True with {n} samples and batch_size={batch_size} would give no batch at all."
+        )
     parts = (x,) if y is None else ((x, y) if sample_weight is None else (x, y, sample_weight))
     ds = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
-    if shuffle:
-        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    if shuffle != "none":
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=shuffle == "epoch")
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
