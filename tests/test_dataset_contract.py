@@ -334,6 +334,8 @@ def test_to_tf_dataset_shuffle_takes_the_epoch_batches_modes_or_a_bool():
     (dict(modalities=()), r"`modalities` must name at least one modality"),
     (dict(seed=None), r"`seed` must be an integer >= 0. Received: seed=None"),
     (dict(seed=-1), r"`seed` must be an integer >= 0. Received: seed=-1"),
+    (dict(noise=-1.0), r"`noise` must be a finite number >= 0. Received: noise=-1.0"),
+    (dict(signal=float("nan")), r"`signal` must be a finite number >= 0. Received: signal=nan"),
 ])
 def test_make_synthetic_arguments_are_checked_up_front(kwargs, message):
     with pytest.raises(ValueError, match=message):

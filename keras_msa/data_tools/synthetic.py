@@ -115,6 +115,10 @@ def make_synthetic(name, seed=0, sizes=None, signal=1.0, noise=1.0, modalities=N
     spec = SPECS[name]
     if not _is_int(seed) or seed < 0:
         raise ValueError(f"`seed` must be an integer >= 0. Received: seed={seed!r}")
+    for arg, value in (("signal", signal), ("noise", noise)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
+                np.isfinite(value) and value >= 0):
+            raise ValueError(f"`{arg}` must be a finite number >= 0. Received: {arg}={value!r}")
     sizes = _check_sizes(spec, sizes)
     modalities = _check_modalities(spec, modalities)
     # Fixed directions (shared across splits) from the seed.
