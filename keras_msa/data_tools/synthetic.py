@@ -27,6 +27,7 @@ import dataclasses
 
 import numpy as np
 
+from keras_msa._checks import check_whole_number
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.dataset import MSASplit
 
@@ -113,8 +114,7 @@ def make_synthetic(name, seed=0, sizes=None, signal=1.0, noise=1.0, modalities=N
     if name not in SPECS:
         raise ValueError(f"Unknown synthetic dataset {name!r}. Expected one of {available_synthetic()}.")
     spec = SPECS[name]
-    if not _is_int(seed) or seed < 0:
-        raise ValueError(f"`seed` must be an integer >= 0. Received: seed={seed!r}")
+    seed = check_whole_number("seed", seed, 0)
     for arg, value in (("signal", signal), ("noise", noise)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
                 np.isfinite(value) and value >= 0):

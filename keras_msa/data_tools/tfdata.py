@@ -11,6 +11,9 @@ import numpy as np
 
 import keras
 
+from keras_msa._checks import check_bool
+from keras_msa._checks import check_whole_number
+
 SHUFFLE_MODES = ("epoch", "once", "none")
 
 
@@ -52,19 +55,6 @@ def _leaves(structure, path):
             out.extend(_leaves(v, f"{path}[{i}]"))
         return out
     return [(path, np.asarray(structure))]
-
-
-def _whole_number(name, value, minimum):
-    """``value`` as an int: an integer (no float, str or bool) >= ``minimum``, else a ValueError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
-    return int(value)
-
-
-def _boolean(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return bool(value)
 
 
 def _check_sample_weight(y, sample_weight):
@@ -117,19 +107,19 @@ class EpochBatches(keras.utils.PyDataset):
         super().__init__()
         _check_sample_weight(y, sample_weight)
         self.x, self.y, self.sample_weight = x, y, sample_weight
-        self.batch_size = _whole_number("batch_size", batch_size, 1)
-        self.seed = _whole_number("seed", seed, 0)
+        self.batch_size = check_whole_number("batch_size", batch_size, 1)
+        self.seed = check_whole_number("seed", seed, 0)
         if not (isinstance(shuffle, str) and shuffle in SHUFFLE_MODES):
             raise ValueError(f"`shuffle` must be one of {SHUFFLE_MODES}. Received: shuffle={shuffle!r}")
         self.shuffle = shuffle
-        self.drop_remainder = _boolean("drop_remainder", drop_remainder)
+        self.drop_remainder = check_bool("drop_remainder", drop_remainder)
         self.num_samples = count_samples([x, y, sample_weight], names=("x", "y", "sample_weight"))
         if self.drop_remainder and self.num_samples < self.batch_size:
             raise ValueError(
                 f"drop_remainder=True with {self.num_samples} samples and batch_size={self.batch_size} "
                 "would give no batch at all."
             )
-        self.epoch = _whole_number("start_epoch", start_epoch, 0)
+        self.epoch = check_whole_number("start_epoch", start_epoch, 0)
         self._order = epoch_order(self.num_samples, self.seed, self.epoch, self.shuffle)
 
     def set_epoch(self, epoch):
@@ -173,17 +163,17 @@ def to_tf_dataset(x, y=None, sample_weight=None, batch_size=32, shuffle=False, s
     import tensorflow as tf
 
     _check_sample_weight(y, sample_weight)
-    batch_size = _whole_number("batch_size", batch_size, 1)
+    batch_size = check_whole_number("batch_size", batch_size, 1)
     if seed is not None:
-        seed = _whole_number("seed", seed, 0)
+        seed = check_whole_number("seed", seed, 0)
     if isinstance(shuffle, (bool, np.bool_)):
         shuffle = "epoch" if shuffle else "none"
     elif not (isinstance(shuffle, str) and shuffle in SHUFFLE_MODES):
         raise ValueError(
             f"`shuffle` must be True, False or one of {SHUFFLE_MODES}. Received: shuffle={shuffle!r}"
         )
-    drop_remainder = _boolean("drop_remainder", drop_remainder)
-    prefetch = _boolean("prefetch", prefetch)
+    drop_remainder = check_bool("drop_remainder", drop_remainder)
+    prefetch = check_bool("prefetch", prefetch)
     n = count_samples([x, y, sample_weight], names=("x", "y", "sample_weight"))
     if drop_remainder and n < batch_size:
         raise ValueError(

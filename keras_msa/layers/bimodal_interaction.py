@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_bool
-from keras_msa.layers._checks import check_positive_int
-from keras_msa.layers._checks import check_rate
+from keras_msa._checks import check_bool
+from keras_msa._checks import check_positive_int
+from keras_msa._checks import check_rate
 from keras_msa.layers.context_attention import ContextAwareAttention
 
 ATTENTION_DIRECTIONS = ("both", "paper")

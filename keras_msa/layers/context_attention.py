@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_bool
+from keras_msa._checks import check_bool
 
 
 @keras.saving.register_keras_serializable(package="keras_msa")

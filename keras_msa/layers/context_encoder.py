@@ -2,9 +2,9 @@
 
 import keras
 
-from keras_msa.layers._checks import check_bool
-from keras_msa.layers._checks import check_positive_int
-from keras_msa.layers._checks import check_rate
+from keras_msa._checks import check_bool
+from keras_msa._checks import check_positive_int
+from keras_msa._checks import check_rate
 from keras_msa.layers.initializers import keras2_hard_sigmoid
 
 

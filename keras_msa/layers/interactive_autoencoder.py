@@ -5,9 +5,9 @@ import math
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_bool
-from keras_msa.layers._checks import check_positive_int
-from keras_msa.layers._checks import check_rate
+from keras_msa._checks import check_bool
+from keras_msa._checks import check_positive_int
+from keras_msa._checks import check_rate
 
 
 @keras.saving.register_keras_serializable(package="keras_msa")

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_positive_int
+from keras_msa._checks import check_positive_int
 from keras_msa.layers.initializers import dense_initializers
 from keras_msa.layers.memory_fusion import _check_init_style
 from keras_msa.layers.memory_fusion import _sub_seed

@@ -14,9 +14,9 @@
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_bool
-from keras_msa.layers._checks import check_positive_int
-from keras_msa.layers._checks import check_rate
+from keras_msa._checks import check_bool
+from keras_msa._checks import check_positive_int
+from keras_msa._checks import check_rate
 from keras_msa.layers.initializers import TorchUniform
 from keras_msa.layers.initializers import dense_initializers
 

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_positive_int
-from keras_msa.layers._checks import check_rate
+from keras_msa._checks import check_positive_int
+from keras_msa._checks import check_rate
 from keras_msa.layers.memory_fusion import MLPBlock
 from keras_msa.layers.memory_fusion import _check_init_style
 from keras_msa.layers.memory_fusion import _dense

@@ -13,8 +13,8 @@ the readout is the states after the last step, as in the reference code.
 import keras
 from keras import ops
 
-from keras_msa.layers._checks import check_bool
-from keras_msa.layers._checks import check_positive_int
+from keras_msa._checks import check_bool
+from keras_msa._checks import check_positive_int
 from keras_msa.layers.lsthm import LSTHMCell
 from keras_msa.layers.memory_fusion import DeltaMemoryAttention
 from keras_msa.layers.memory_fusion import MultiViewGatedMemory

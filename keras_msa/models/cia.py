@@ -34,7 +34,7 @@ import numpy as np
 from keras_msa.data_tools import labels as label_tools
 from keras_msa.data_tools.dataset import data_error
 
-from keras_msa.layers._checks import check_positive_int
+from keras_msa._checks import check_positive_int
 from keras_msa.layers.bimodal_interaction import BimodalInteraction
 from keras_msa.layers.context_attention import ContextAwareAttention
 from keras_msa.layers.context_encoder import ContextEncoder

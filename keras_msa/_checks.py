@@ -1,4 +1,4 @@
-"""Argument checks shared by the layers: one clear ``ValueError`` naming the argument and the value."""
+"""Argument checks shared by the layers and data tools: one clear ``ValueError`` naming the argument and the value."""
 
 import numpy as np
 
@@ -15,6 +15,13 @@ def check_positive_int(name, value):
     if ivalue != value or ivalue <= 0:
         raise ValueError(message)
     return ivalue
+
+
+def check_whole_number(name, value, minimum):
+    """``value`` as an int if it is an integer (no float, str or bool) >= ``minimum``; else ``ValueError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+    return int(value)
 
 
 def check_rate(name, value):
