@@ -13,6 +13,7 @@ from keras_msa.data_tools import lengths_from_padding
 from keras_msa.data_tools.synthetic import SPECS
 from keras_msa.data_tools.synthetic import make_synthetic
 from keras_msa.data_tools.tfdata import EpochBatches
+from keras_msa.data_tools.tfdata import count_samples
 from keras_msa.data_tools.tfdata import to_tf_dataset
 
 
@@ -301,6 +302,17 @@ def test_length_mismatch_names_the_array(make):
         make(x, y)
     with pytest.raises(ValueError, match=r"found 8 for sample_weight"):
         make(_xyw()[0], y, np.ones(8, "float32"))
+
+
+@pytest.mark.parametrize("make", [EpochBatches, to_tf_dataset])
+def test_a_none_inside_the_inputs_is_refused_not_skipped(make):
+    x, y, w = _xyw()
+    x["b"] = None
+    with pytest.raises(ValueError, match=r"^x\['b'\]: expected an array, found None"):
+        make(x, y)
+    with pytest.raises(ValueError, match=r"^y\[1\]: expected an array, found None"):
+        make(_xyw()[0], [y, None])
+    assert count_samples([_xyw()[0], y, None], names=("x", "y", "sample_weight")) == 10  # no sample_weight
 
 
 def test_to_tf_dataset_shuffle_takes_the_epoch_batches_modes_or_a_bool():

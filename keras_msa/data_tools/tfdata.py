@@ -18,16 +18,16 @@ SHUFFLE_MODES = ("epoch", "once", "none")
 
 
 def count_samples(structure, names=None):
-    """The shared first dimension of the arrays in ``structure`` (dicts, lists, ``None`` leaves skipped).
+    """The shared first dimension of the arrays in ``structure`` (dicts, lists of arrays).
 
     ``names``: optional names of the entries of ``structure`` (a sequence), used in the error message
-    (e.g. ``("x", "y", "sample_weight")``).
+    (e.g. ``("x", "y", "sample_weight")``). With ``names``, a whole entry may be ``None`` (no ``y``, no
+    ``sample_weight``); a ``None`` inside a dict or list is refused: it would silently feed nothing.
     """
     if names is None:
         leaves = _leaves(structure, "")
     else:
-        leaves = [leaf for name, part in zip(names, structure) for leaf in _leaves(part, name)]
-    leaves = [(path, a) for path, a in leaves if a is not None]
+        leaves = [leaf for name, part in zip(names, structure) if part is not None for leaf in _leaves(part, name)]
     if not leaves:
         raise ValueError("No arrays were given.")
     first, n = leaves[0][0], len(leaves[0][1])
@@ -43,7 +43,7 @@ def count_samples(structure, names=None):
 def _leaves(structure, path):
     """``(path, array)`` pairs of the leaves of ``structure``; ``path`` is e.g. ``x['text']``."""
     if structure is None:
-        return []
+        raise ValueError(f"{path or 'The data'}: expected an array, found None (a None entry would feed nothing).")
     if isinstance(structure, dict):
         out = []
         for k in sorted(structure):
