@@ -337,6 +337,20 @@ def loss_dict(heads, modalities, reconstruction, use_iim, sparse_labels=True, in
     return losses
 
 
+def loss_weights(losses, reconstruction_weight):
+    """``compile(loss_weights=...)`` carrying ``--reconstruction-weight`` to the ``recon_*`` outputs.
+
+    With ``--reconstruction outputs`` the six reconstruction MSEs are compiled
+    losses, not the IIMs' ``add_loss`` terms, so the weight given to
+    :func:`build_cia` does not reach them. Returns ``None`` (no weights) when
+    ``losses`` has no ``recon_*`` output or the weight is 1 (the script).
+    """
+    weight = float(reconstruction_weight)
+    if weight == 1.0 or not any(k.startswith("recon_") for k in losses):
+        return None
+    return {k: (weight if k.startswith("recon_") else 1.0) for k in losses}
+
+
 def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_order=None,
                    sentiment_convention="has_zero"):
     """Test metrics of a context CIA model, in the paper's units (percent; MAE, r raw).
@@ -599,7 +613,11 @@ def make_segment_recipe(dataset_name):
 
     def compile_args(args):
         losses = loss_dict(("sentiment",), state["modalities"], args.reconstruction, not args.no_iim)
-        return {"loss": losses, "metrics": {"sentiment": ["accuracy"]}}
+        out = {"loss": losses, "metrics": {"sentiment": ["accuracy"]}}
+        weights = loss_weights(losses, args.reconstruction_weight)
+        if weights is not None:
+            out["loss_weights"] = weights
+        return out
 
     def callbacks(args):
         import keras

@@ -488,3 +488,28 @@ def test_cia_mosi_preprocessing_is_written_and_replays_on_raw_features(tmp_path)
     for m in ("text", "vision"):
         np.testing.assert_allclose(served[m][:, :steps], used.features[m], rtol=1e-5, atol=1e-6)
         assert np.abs(used.features[m]).max() <= 1.0  # z-score, clip at 3, divide by 3
+
+
+@pytest.mark.parametrize("recipe", ["cia_youtube", "cia_mmmo", "cia_mosi", "cia_mosei"])
+def test_recipe_reconstruction_weight_scales_the_reconstruction_outputs(recipe):
+    # With --reconstruction outputs (the segment recipes' default) the six recon_* MSEs are compiled losses,
+    # so --reconstruction-weight must reach them through loss_weights (it was silently ignored).
+    from keras_msa.runner import build_parser
+
+    mod = import_recipe_module(recipe)
+    keras.backend.clear_session()
+    argv = ["--synthetic-sizes", "8,4,4", "--epochs", "1", "--rnn-units", "3", "--dense-units", "4",
+            "--reconstruction", "outputs", "--reconstruction-weight", "0.25"]
+    args = build_parser(mod.RECIPE).parse_args(argv)
+    data = mod.RECIPE.load_data(args)
+    model = mod.RECIPE.build_model(data, args)
+    model.compile(optimizer="adam", **{k: v for k, v in mod.RECIPE.compile_args(args).items() if k != "optimizer"})
+    x, y, w = mod.RECIPE.make_arrays(data.valid, args)
+    logs = model.evaluate(x, y, sample_weight=w, batch_size=len(data.valid), verbose=0, return_dict=True)
+    recon = [k for k in logs if k.startswith("recon_") and k.endswith("_loss")]
+    heads = [k for k in logs if k.endswith("_loss") and k != "loss" and not k.startswith("recon_")]
+    assert len(recon) == 6 and heads
+    # Keras logs the per-output losses unweighted; the total must weigh the six MSEs by 0.25
+    recon_sum = sum(logs[k] for k in recon)
+    assert recon_sum > 1e-3
+    np.testing.assert_allclose(logs["loss"], sum(logs[k] for k in heads) + 0.25 * recon_sum, rtol=1e-5)
