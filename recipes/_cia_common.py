@@ -186,7 +186,9 @@ def cia_model_kwargs(dataset, args, level, heads, num_classes, mask_attention_ke
     kwargs.update(
         feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
         level=level, heads=tuple(heads), num_classes=num_classes, use_iim=not args.no_iim,
-        reconstruction=args.reconstruction, reconstruction_weight=args.reconstruction_weight,
+        reconstruction=args.reconstruction,
+        # add_loss: the IIMs weigh their own MSE; outputs: compile's loss_weights do (loss_weights())
+        reconstruction_weight=args.reconstruction_weight if args.reconstruction == "add_loss" else 1.0,
         attention_directions=args.attention, mask_attention_keys=mask_attention_keys, seed=args.seed, **extra,
     )
     kwargs.update(model_overrides(args))

@@ -116,6 +116,9 @@ def test_heads_reconstruction_modes_and_losses():
         build_cia({"text": 6, "acoustic": 5, "visual": 4})
     with pytest.raises(ValueError, match=r"`num_classes` must be a positive integer. Received: num_classes=2.9"):
         build_cia(dims, num_classes=2.9)
+    # the outputs mode's reconstruction losses are compiled: a builder weight would be silently ignored
+    with pytest.raises(ValueError, match=r"compile\(loss_weights=...\).*reconstruction_weight=0.5"):
+        build_cia(dims, reconstruction="outputs", reconstruction_weight=0.5, **kw)
 
 
 def test_padded_utterances_do_not_change_real_predictions_or_iim_loss():

@@ -109,7 +109,10 @@ def build_cia(
             ``"mse"`` loss and the utterance mask as sample weight), or
             ``"none"`` (IIMs trained by the task loss only; no decoder weights).
         reconstruction_weight: float. Weight of the ``add_loss`` terms
-            (script: 1, no loss weights).
+            (script: 1, no loss weights). With ``reconstruction="outputs"``
+            the reconstruction losses are compiled ones: weigh them with
+            ``compile(loss_weights=...)``; a weight other than 1 is refused
+            here (it would have no effect).
         attention_directions: ``"both"`` (script) or ``"paper"`` (Alg. 1).
         mask_attention_keys: bool. Exclude padded utterances from the
             attention softmax (improvement; the reference attends to them).
@@ -172,6 +175,12 @@ def build_cia(
     if reconstruction not in RECONSTRUCTION_MODES:
         raise ValueError(
             f"`reconstruction` must be one of {RECONSTRUCTION_MODES}. Received: reconstruction={reconstruction!r}"
+        )
+    if reconstruction == "outputs" and float(reconstruction_weight) != 1.0:
+        raise ValueError(
+            "`reconstruction_weight` weighs the IIMs' add_loss terms; with reconstruction='outputs' the recon_* "
+            "outputs get their weight from compile(loss_weights=...). "
+            f"Received: reconstruction_weight={reconstruction_weight!r}"
         )
     if "sentiment" in heads and check_positive_int("num_classes", num_classes) < 2:
         raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
