@@ -567,7 +567,9 @@ def make_segment_recipe(dataset_name):
             from keras_msa.data_tools.readers import read_mfn_h5
 
             requested = None if args.modalities is None else parse_modalities(args.modalities)
-            data = read_mfn_h5(args.data_dir, dataset=dataset_name, modalities=requested)
+            # the reader clips the audio and counts the clipped values (info["audio_clipped"], results.json)
+            clip = args.audio_clip if requested is None or "audio" in requested else None
+            data = read_mfn_h5(args.data_dir, dataset=dataset_name, modalities=requested, audio_clip=clip)
         mods = parse_modalities(args.modalities, data.modalities)
         data = data.select_modalities(mods)
         if dataset_name == "mmmo" and "class" not in data.train.labels:
@@ -577,7 +579,7 @@ def make_segment_recipe(dataset_name):
                 splits[k] = MSASplit(name=s.name, features=s.features, lengths=s.lengths, labels=labels, ids=s.ids,
                                      padding=s.padding, level=s.level, source=s.source)
             data = MSADataset(data.name, splits, dict(data.info))
-        if args.audio_clip is not None and "audio" in mods:
+        if args.audio_clip is not None and args.data_dir is None and "audio" in mods:  # synthetic data
             from keras_msa.data_tools.labels import FeatureNormalizer
 
             data = FeatureNormalizer("clip", modalities=["audio"], clip_value=args.audio_clip).fit(

@@ -516,3 +516,20 @@ def test_recipe_reconstruction_weight_scales_the_reconstruction_outputs(recipe):
     recon_sum = sum(logs[k] for k in recon)
     assert recon_sum > 1e-3
     np.testing.assert_allclose(logs["loss"], sum(logs[k] for k in heads) + 0.25 * recon_sum, rtol=1e-5)
+
+
+def test_segment_recipe_audio_clip_is_counted_in_the_data_info(shared_datasets):
+    # --audio-clip on the MFN ICT-MMMO release (audio saturated at +-255): results.json reports
+    # data.audio_clipped; it said 0 although the recipe had clipped the values.
+    from keras_msa.data_tools.readers import read_mfn_h5
+    from keras_msa.runner import build_parser
+
+    recipe = import_recipe_module("cia_mmmo").RECIPE
+    root = str(shared_datasets / "mfn_h5")
+    args = build_parser(recipe).parse_args(["--data-dir", root, "--epochs", "1", "--audio-clip", "100"])
+    data = recipe.load_data(args)
+    expected = read_mfn_h5(root, "mmmo", modalities=["audio"], audio_clip=100.0).info["audio_clipped"]
+    assert expected > 0 and data.info["audio_clipped"] == expected
+    steps = data.info["preprocessing"]
+    assert (steps[0]["mode"], steps[0]["modalities"], steps[0]["clip_value"]) == ("clip", ["audio"], 100.0)
+    assert [s["mode"] for s in steps[1:]] == ["standard", "clip_divide"]
