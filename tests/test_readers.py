@@ -175,6 +175,9 @@ def test_mfn_real_mmmo(shared_datasets):
     assert np.abs(d.train.features["audio"]).max() == 255.0
     clipped = read_mfn_h5(shared_datasets / "mfn_h5", "mmmo", modalities=["audio"], audio_clip=100.0)
     assert np.abs(clipped.train.features["audio"]).max() == 100.0 and clipped.info["audio_clipped"] > 0
+    # an audio clip without audio is one clear error (it was a bare StopIteration)
+    with pytest.raises(ValueError, match=r"`audio_clip` clips the audio.*not loaded.*\['vision'\]"):
+        read_mfn_h5(shared_datasets / "mfn_h5", "mmmo", modalities=["vision"], audio_clip=100.0)
     # text exists for valid / test only: asking for it names the missing file
     raises(lambda: read_mfn_h5(shared_datasets / "mfn_h5", "mmmo", modalities=["text", "audio"]),
            "text_train_emb.h5", "'d1'", "no such file")

@@ -212,6 +212,9 @@ def read_mfn_h5(
 
     clipped = 0
     if audio_clip is not None:
+        if not any("audio" in features[s] for s in SPLITS):
+            raise ValueError(f"`audio_clip` clips the audio, which is not loaded (modalities "
+                             f"{sorted(features['train'])}). Received: audio_clip={audio_clip!r}")
         for s in SPLITS:
             if "audio" in features[s]:
                 a = features[s]["audio"]
