@@ -172,6 +172,10 @@ def test_mfn_real_mmmo(shared_datasets):
     assert y.min() == 1.0 and y.max() == 5.0 and abs(float(y.mean()) - 3.36) < 0.01
     np.testing.assert_array_equal(d.train.labels["class"], y > 3.5)
     assert d.info["padding_detected"] == "post" and d.train.padding == "post"
+    # 45 samples are pre-padded: their leading zero steps count as real (was silent; now counted and warned)
+    assert d.info["padding_other_side"] == {"train": 30, "valid": 5, "test": 10}
+    with pytest.warns(UserWarning, match=r"45 samples .* leading all-zero word steps .* detected as 'post'"):
+        read_mfn_h5(shared_datasets / "mfn_h5", "mmmo", modalities=["audio", "vision"])
     assert np.abs(d.train.features["audio"]).max() == 255.0
     clipped = read_mfn_h5(shared_datasets / "mfn_h5", "mmmo", modalities=["audio"], audio_clip=100.0)
     assert np.abs(clipped.train.features["audio"]).max() == 100.0 and clipped.info["audio_clipped"] > 0

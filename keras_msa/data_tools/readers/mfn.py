@@ -132,7 +132,10 @@ def read_mfn_h5(
         and "class" (int32, score > 3.5, the TMA / MITRL binary task); YouTube
         "onehot" (N, 3) and "class" (argmax; class order undocumented); MOSI
         "sentiment". ``info["padding_detected"]`` (the side used when ``padding``
-        is None), ``info["padding_detected_per_modality"]``, ``info["audio_clipped"]``,
+        is None), ``info["padding_detected_per_modality"]``,
+        ``info["padding_other_side"]`` (per split, the samples whose zero steps
+        sit on the other side; counted as real steps, with a warning),
+        ``info["audio_clipped"]``,
         ``info["missing_files"]`` record what was found.
     """
     if dataset not in MFN_SIZES:
@@ -227,6 +230,20 @@ def read_mfn_h5(
     detected = detect_side(union)
     side = padding or detected
     per_modality = {m: detect_side([features[s][m] for s in SPLITS if m in features[s]]) for m in order}
+    # Samples padded on the other side (MMMO mixes both): their zero block lies inside the measured length.
+    other_side = {}
+    for s, u in zip(SPLITS, union):
+        real = u.any(axis=-1)
+        edge = real[:, 0] if detected == "post" else real[:, -1]
+        count = int(np.sum(real.any(axis=1) & ~edge))
+        if count:
+            other_side[s] = count
+    if other_side:
+        opposite = "leading" if detected == "post" else "trailing"
+        warn(f"{folder}: {sum(other_side.values())} samples {other_side} have {opposite} all-zero word steps "
+             f"although the padding is detected as {detected!r}: their lengths count those steps as real "
+             "(and a normaliser fitted on real steps makes them non-zero). "
+             "info['padding_other_side'] records the counts.")
 
     splits = {}
     for s in SPLITS:
@@ -250,6 +267,7 @@ def read_mfn_h5(
         "label_kind": {"mmmo": "score", "youtube": "class", "mosi": "sentiment"}[dataset],
         "padding_detected": detected,
         "padding_detected_per_modality": per_modality,
+        "padding_other_side": other_side,
         "audio_clipped": clipped,
         "missing_files": missing,
     }
