@@ -173,6 +173,28 @@ def test_normalizer_split_standard_and_unit_norm():
         L.FeatureNormalizer("split_standard").fit(x).transform(x, mask=np.zeros((2, 2)))
 
 
+def _replay_setup():
+    """A synthetic context dataset normalised as the CIA recipes do (z-score on train, clip at 3, / 3)."""
+    from keras_msa.data_tools.synthetic import make_synthetic
+
+    data = make_synthetic("mosi_context", seed=0, sizes=(6, 2, 3))
+    norm = L.FeatureNormalizer("standard").fit(data.train)
+    used = norm.transform(data.test)  # what the recipe feeds the model (float32 after every step)
+    used = {m: (np.clip(v, -3.0, 3.0) / 3.0).astype("float32") for m, v in used.features.items()}
+    steps = json.loads(json.dumps([norm.to_dict(), {"mode": "clip_divide", "value": 3.0}]))
+    return data.test, used, steps
+
+
+def test_apply_preprocessing_reproduces_the_recipe_inputs_exactly_from_float64_features():
+    raw, used, steps = _replay_setup()
+    for dtype in ("float32", "float64"):  # raw features as float64 (the same values) give the same inputs
+        served = L.apply_preprocessing(steps, {m: v.astype(dtype) for m, v in raw.features.items()},
+                                       raw.utterance_mask)
+        for m in used:
+            assert served[m].dtype == np.float32
+            np.testing.assert_array_equal(served[m], used[m])
+
+
 # --------------------------------------------------------------------- folds
 def test_real_mosi_and_mosei_folds(shared_datasets):
     FOLDS_DIR = os.path.join(shared_datasets, "folds")

@@ -544,7 +544,9 @@ def apply_preprocessing(steps, features, mask=None):
     if isinstance(steps, (str, os.PathLike)):
         with open(steps) as f:
             steps = json.load(f)
-    out = {m: np.asarray(x) for m, x in features.items()}
+    # float32 in and after every normaliser, as in training (the MSASplit contract and
+    # FeatureNormalizer.transform of a split): float64 raw features give the same inputs.
+    out = {m: np.asarray(x).astype("float32") for m, x in features.items()}
     for i, step in enumerate(steps):
         if step.get("mode") == "clip_divide":
             c = float(step["value"])
@@ -556,6 +558,7 @@ def apply_preprocessing(steps, features, mask=None):
             raise ValueError(f"preprocessing step {i} ({norm.mode}) needs modalities {missing}; "
                              f"`features` has {sorted(out)}.")
         selected_mask = {m: mask[m] for m in norm.stats} if isinstance(mask, dict) else mask
-        out = dict(out, **norm.transform({m: out[m] for m in norm.stats}, selected_mask))
+        out = dict(out, **{m: x.astype("float32") for m, x in
+                           norm.transform({m: out[m] for m in norm.stats}, selected_mask).items()})
     return {m: np.asarray(x, dtype="float32") for m, x in out.items()}
 
