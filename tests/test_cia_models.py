@@ -116,6 +116,15 @@ def test_heads_reconstruction_modes_and_losses():
         build_cia({"text": 6, "acoustic": 5, "visual": 4})
     with pytest.raises(ValueError, match=r"`num_classes` must be a positive integer. Received: num_classes=2.9"):
         build_cia(dims, num_classes=2.9)
+    # flags and sizes are checked, not coerced (bool("False") is True; int(3.7) is 3)
+    for kwargs, message in ((dict(use_iim="False"), r"`use_iim` must be True or False. Received: use_iim='False'"),
+                            (dict(mask_attention_keys="no"), r"`mask_attention_keys` must be True or False"),
+                            (dict(return_attention=1), r"`return_attention` must be True or False"),
+                            (dict(dense_units=3.7), r"`dense_units` must be a positive integer. .*=3.7"),
+                            (dict(feature_dims=dict(dims, text=6.5)),
+                             r"`feature_dims\['text'\]` must be a positive integer. .*=6.5")):
+        with pytest.raises(ValueError, match=message):
+            build_cia(**dict(dict(kw, feature_dims=dims), **kwargs))
     # the outputs mode's reconstruction losses are compiled: a builder weight would be silently ignored
     with pytest.raises(ValueError, match=r"compile\(loss_weights=...\).*reconstruction_weight=0.5"):
         build_cia(dims, reconstruction="outputs", reconstruction_weight=0.5, **kw)

@@ -34,6 +34,7 @@ import numpy as np
 from keras_msa.data_tools import labels as label_tools
 from keras_msa.data_tools.dataset import data_error
 
+from keras_msa._checks import check_bool
 from keras_msa._checks import check_positive_int
 from keras_msa.layers.bimodal_interaction import BimodalInteraction
 from keras_msa.layers.context_attention import ContextAwareAttention
@@ -169,6 +170,10 @@ def build_cia(
             f"`feature_dims` has no size for modality {missing[0]!r}. Received: feature_dims={feature_dims}"
         )
     modalities = tuple(m for m in MODALITIES if m in modalities)  # canonical order
+    feature_dims = {m: check_positive_int(f"feature_dims[{m!r}]", feature_dims[m]) for m in modalities}
+    use_iim = check_bool("use_iim", use_iim)
+    mask_attention_keys = check_bool("mask_attention_keys", mask_attention_keys)
+    return_attention = check_bool("return_attention", return_attention)
     heads = (heads,) if isinstance(heads, str) else tuple(heads)
     if not heads or any(h not in HEADS for h in heads):
         raise ValueError(f"`heads` must be a non-empty subset of {HEADS}. Received: heads={heads}")
@@ -203,7 +208,7 @@ def build_cia(
         raise ValueError(f"`input_dropout` must be in [0, 1). Received: input_dropout={input_dropout}")
     dense_dropout = dropout if dense_dropout is None else dense_dropout
     iim_dropout = dense_dropout if iim_dropout is None else iim_dropout
-    td = int(dense_units)
+    td = check_positive_int("dense_units", dense_units)
 
     def sub_seed(i):
         return None if seed is None else int(seed) + 10 * i
