@@ -195,6 +195,21 @@ def test_apply_preprocessing_reproduces_the_recipe_inputs_exactly_from_float64_f
             np.testing.assert_array_equal(served[m], used[m])
 
 
+def test_apply_preprocessing_refuses_unknown_keys_and_incomplete_mask_dicts():
+    raw, _, steps = _replay_setup()
+    features = dict(raw.features)
+    # the model's input dict (utterance_mask included) must not be scaled as a feature (it was divided by 3)
+    with pytest.raises(ValueError, match=r"'utterance_mask'.*expected.*\['audio', 'text', 'vision'\].*found"):
+        L.apply_preprocessing(steps, dict(features, utterance_mask=raw.utterance_mask))
+    with pytest.raises(ValueError, match=r"'Audio'.*expected.*\['audio', 'text', 'vision'\]"):
+        L.apply_preprocessing(steps, dict({m: v for m, v in features.items() if m != "audio"},
+                                          Audio=features["audio"]))
+    with pytest.raises(ValueError, match=r"`mask`.*'audio'.*expected.*found \['text'\]"):
+        L.apply_preprocessing(steps, features, {"text": raw.step_mask("text")})
+    with pytest.raises(ValueError, match=r"text: fitted on \d+ features, found 7"):
+        L.apply_preprocessing(steps, dict(features, text=features["text"][..., :7]))
+
+
 # --------------------------------------------------------------------- folds
 def test_real_mosi_and_mosei_folds(shared_datasets):
     FOLDS_DIR = os.path.join(shared_datasets, "folds")

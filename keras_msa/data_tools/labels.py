@@ -547,6 +547,14 @@ def apply_preprocessing(steps, features, mask=None):
     # float32 in and after every normaliser, as in training (the MSASplit contract and
     # FeatureNormalizer.transform of a split): float64 raw features give the same inputs.
     out = {m: np.asarray(x).astype("float32") for m, x in features.items()}
+    # A normaliser fitted without a modality list holds statistics for every modality the model takes:
+    # any other key (a typo, the model's utterance_mask) would otherwise be scaled or passed on silently.
+    known = next((sorted(s["stats"]) for s in steps if s.get("mode") != "clip_divide" and s.get("modalities") is None),
+                 None)
+    unexpected = [m for m in features if known is not None and m not in known]
+    if unexpected:
+        raise ValueError(f"`features` key {unexpected[0]!r} is not a modality of the preprocessing: expected the "
+                         f"keys {known}, found {sorted(features)}.")
     for i, step in enumerate(steps):
         if step.get("mode") == "clip_divide":
             c = float(step["value"])
@@ -557,6 +565,11 @@ def apply_preprocessing(steps, features, mask=None):
         if missing:
             raise ValueError(f"preprocessing step {i} ({norm.mode}) needs modalities {missing}; "
                              f"`features` has {sorted(out)}.")
+        if isinstance(mask, dict):
+            absent = [m for m in norm.stats if m not in mask]
+            if absent:
+                raise ValueError(f"`mask` has no entry for modality {absent[0]!r} (preprocessing step {i}, "
+                                 f"{norm.mode}): expected the keys {sorted(norm.stats)}, found {sorted(mask)}.")
         selected_mask = {m: mask[m] for m in norm.stats} if isinstance(mask, dict) else mask
         out = dict(out, **{m: x.astype("float32") for m, x in
                            norm.transform({m: out[m] for m in norm.stats}, selected_mask).items()})
