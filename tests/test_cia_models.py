@@ -125,6 +125,9 @@ def test_heads_reconstruction_modes_and_losses():
                              r"`feature_dims\['text'\]` must be a positive integer. .*=6.5")):
         with pytest.raises(ValueError, match=message):
             build_cia(**dict(dict(kw, feature_dims=dims), **kwargs))
+    # the segment graph has no mask: masking the attention keys there would be a silent no-op
+    with pytest.raises(ValueError, match=r"`mask_attention_keys=True` needs the utterance mask .*level='segment'"):
+        build_cia(dims, level="segment", mask_attention_keys=True, rnn_units=2, dense_units=3)
     # the outputs mode's reconstruction losses are compiled: a builder weight would be silently ignored
     with pytest.raises(ValueError, match=r"compile\(loss_weights=...\).*reconstruction_weight=0.5"):
         build_cia(dims, reconstruction="outputs", reconstruction_weight=0.5, **kw)

@@ -117,7 +117,7 @@ def build_cia(
         attention_directions: ``"both"`` (script) or ``"paper"`` (Alg. 1).
         mask_attention_keys: bool. Exclude padded utterances from the
             attention softmax (improvement; the reference attends to them).
-            Only at context level.
+            Only at context level (refused at segment level).
         recurrent_activation: ``"keras2_hard_sigmoid"`` (Keras 2 parity) or a
             Keras activation.
         reset_after: bool. GRU convention; ``False`` = Keras 2 parity.
@@ -174,6 +174,9 @@ def build_cia(
     use_iim = check_bool("use_iim", use_iim)
     mask_attention_keys = check_bool("mask_attention_keys", mask_attention_keys)
     return_attention = check_bool("return_attention", return_attention)
+    if mask_attention_keys and level == "segment":
+        raise ValueError("`mask_attention_keys=True` needs the utterance mask of level='context'; the segment "
+                         "graph (the authors' script) has no mask. Received: level='segment'")
     heads = (heads,) if isinstance(heads, str) else tuple(heads)
     if not heads or any(h not in HEADS for h in heads):
         raise ValueError(f"`heads` must be a non-empty subset of {HEADS}. Received: heads={heads}")
