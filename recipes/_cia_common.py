@@ -546,8 +546,10 @@ def make_segment_recipe(dataset_name):
         parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs", "split_max"),
                             default="standard_tanh",
                             help="Feature normalisation. Default standard_tanh: z-score fitted on train, clipped "
-                                 "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range; robust to the "
-                                 "saturated +-255 audio of the MFN ICT-MMMO release). split_max = the script "
+                                 "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range). The clip bounds the "
+                                 "saturated +-255 audio of the MFN ICT-MMMO release, but those values still "
+                                 "inflate their column's training std (ICT-MMMO audio column 7: 0.08 -> 8.85), "
+                                 "which flattens the column's other values. split_max = the script "
                                  "(every split divided by its own maximum; uses test statistics).")
         parser.add_argument("--audio-clip", type=positive_float, default=None,
                             help="Clip audio to [-c, c] before normalising (ICT-MMMO audio saturates at +-255).")
