@@ -27,7 +27,10 @@ emotion, and ``*_validsel`` with thresholds chosen on the validation split.
 Without ``--data-dir`` the data are synthetic with the real shape and the
 numbers are not comparable with the paper's. Outputs (``--output-dir``,
 default ``runs/cia_mosei``): ``results.json``, ``cia_mosei.keras``, the
-SavedModel, ``history.csv`` and, with ``--attention-videos N``, the attention
+SavedModel, ``preprocessing.json`` (unless ``--normalize none``: the feature
+normalisation with its training statistics, for
+``keras_msa.data_tools.apply_preprocessing``; see the README's serving
+section), ``history.csv`` and, with ``--attention-videos N``, the attention
 matrices of N test videos (``cia_attention.npz``) and, with matplotlib, their
 heatmaps (``cia_attention.png``, paper Figure 3).
 """
