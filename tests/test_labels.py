@@ -210,6 +210,22 @@ def test_apply_preprocessing_refuses_unknown_keys_and_incomplete_mask_dicts():
         L.apply_preprocessing(steps, dict(features, text=features["text"][..., :7]))
 
 
+def test_apply_preprocessing_refuses_non_finite_features_mismatched_samples_and_non_binary_masks():
+    raw, _, steps = _replay_setup()
+    features = dict(raw.features)
+    nan_text = features["text"].copy()
+    nan_text[0, -1, :2] = np.nan  # in a padded slot: it was normalised and passed on
+    with pytest.raises(ValueError, match=r"key 'text': expected finite numbers, found 2 NaN / inf"):
+        L.apply_preprocessing(steps, dict(features, text=nan_text), raw.utterance_mask)
+    with pytest.raises(ValueError, match=r"same number of samples.*'audio': 2"):
+        L.apply_preprocessing(steps, dict(features, audio=features["audio"][:2]))
+    soft = raw.utterance_mask * 0.5  # was cast to booleans (0.5 -> real)
+    with pytest.raises(ValueError, match=r"`mask of text` must contain only 0 and 1.*found values \[0.0, 0.5\]"):
+        L.apply_preprocessing(steps, features, soft)
+    with pytest.raises(ValueError, match=r"`mask of x` must contain only 0 and 1.*found values \[2\]"):
+        L.FeatureNormalizer("standard").fit(np.ones((2, 3, 4)), mask=np.full((2, 3), 2))
+
+
 # --------------------------------------------------------------------- folds
 def test_real_mosi_and_mosei_folds(shared_datasets):
     FOLDS_DIR = os.path.join(shared_datasets, "folds")

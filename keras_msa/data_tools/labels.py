@@ -370,10 +370,10 @@ class FeatureNormalizer:
             out = {}
             for m, x in data.items():
                 mk = mask.get(m) if isinstance(mask, dict) else mask
-                out[m] = (np.asarray(x), None if mk is None else np.asarray(mk).astype(bool))
+                out[m] = (np.asarray(x), _step_mask(mk, m))
             return out
         x = np.asarray(data)
-        return {"x": (x, None if mask is None else np.asarray(mask).astype(bool))}
+        return {"x": (x, _step_mask(mask, "x"))}
 
     @staticmethod
     def _real_mask(x, mask, key):
@@ -506,6 +506,11 @@ class FeatureNormalizer:
         return norm
 
 
+def _step_mask(mask, key):
+    """``mask`` (1 = real step, 0 = padding) as booleans; other values are refused, not cast."""
+    return None if mask is None else _bool_mask(mask, np.shape(mask), f"mask of {key}")
+
+
 def with_preprocessing_step(info, step):
     """``info`` (a dataset's info dict) with ``step`` appended to its ``"preprocessing"`` list.
 
@@ -547,6 +552,14 @@ def apply_preprocessing(steps, features, mask=None):
     # float32 in and after every normaliser, as in training (the MSASplit contract and
     # FeatureNormalizer.transform of a split): float64 raw features give the same inputs.
     out = {m: np.asarray(x).astype("float32") for m, x in features.items()}
+    for m, x in out.items():
+        bad = ~np.isfinite(x)
+        if np.any(bad):
+            raise ValueError(f"`features` key {m!r}: expected finite numbers, found {int(bad.sum())} NaN / inf "
+                             "values (padding must be zeros).")
+    counts = {m: x.shape[0] if x.ndim else None for m, x in out.items()}
+    if len(set(counts.values())) > 1:
+        raise ValueError(f"`features`: every modality needs the same number of samples (first axis); found {counts}.")
     # A normaliser fitted without a modality list holds statistics for every modality the model takes:
     # any other key (a typo, the model's utterance_mask) would otherwise be scaled or passed on silently.
     known = next((sorted(s["stats"]) for s in steps if s.get("mode") != "clip_divide" and s.get("modalities") is None),
