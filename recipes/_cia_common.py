@@ -143,6 +143,9 @@ def add_model_arguments(parser, default_preset, default_reconstruction="add_loss
                         help="Weight of the six IIM reconstruction losses (script: 1).")
     parser.add_argument("--attention", choices=("both", "paper"), default="both",
                         help="CAM directions: both (the authors' script) or paper (Alg. 1, CAM(M, BI) only).")
+    parser.add_argument("--context-branch", choices=("script", "paper"), default="script",
+                        help="After every Bi-GRU: script (drop0, Dense(td, relu), drop1, the authors' code) or "
+                             "paper (Alg. 1: the Bi-GRU output itself, BI a FullyConnected of width 2 * r).")
     parser.add_argument("--mask-attention-keys", action="store_true",
                         help="Exclude padded utterances from the attention softmax (the reference attends to "
                              "them; context data only).")
@@ -170,6 +173,8 @@ def model_overrides(args):
         out["input_noise"] = args.input_noise
     if args.input_dropout:
         out["input_dropout"] = args.input_dropout
+    if args.context_branch == "paper":
+        out["context_dense"] = False
     if args.keras3_gru:
         out.update(recurrent_activation="sigmoid", reset_after=True)
     return out

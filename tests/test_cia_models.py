@@ -61,6 +61,23 @@ def test_segment_script_parameter_count():
     assert keras3.count_params() == 6_119_221 + 2_700  # 18 GRU directions x 150 extra biases
 
 
+def test_paper_context_branch_parameter_count_and_widths():
+    # context_dense=False (paper Alg. 1): C_XY / U_X = the Bi-GRU outputs (2r = 100), BI = Dense(2r, relu).
+    # By hand (r 50, td 200, 3 classes): IIMs 2402 * 409 + 3,853,200; C_XY 6 * 75,300 = 451,800 (Bi-GRU on
+    # 200: 2 * 3 * (200 * 50 + 50 * 50 + 50)); U_X 300 * 409 + 3 * 15,300 = 300 * 409 + 45,900;
+    # BI 3 * (200 * 100 + 100) = 60,300; fusion 600 * 200 + 200 = 120,200; head 603.
+    dims = {"text": 300, "audio": 74, "vision": 35}
+    model = build_cia(dims, level="segment", num_classes=3, num_steps=20, context_dense=False)
+    assert model.count_params() == 2702 * 409 + 4_532_003 == 5_637_121
+    assert model.get_layer("context_text").compute_output_shape((None, 20, 300)) == (None, 20, 100)
+    assert model.get_layer("merged").output.shape == (None, 20, 600)
+    ablation = build_cia(dims, level="segment", num_classes=3, num_steps=20, context_dense=False, use_iim=False)
+    # no IIMs / C_XY; CAM(BI, BI) per pair: fusion 300 * 200 + 200
+    assert ablation.count_params() == 300 * 409 + 45_900 + 60_300 + 60_200 + 603
+    with pytest.raises(ValueError, match=r"`context_dense` must be True or False. Received: context_dense=.False."):
+        build_cia(dims, context_dense="False")
+
+
 @pytest.mark.parametrize("use_iim", [True, False])
 def test_context_subsets_parameter_counts_and_outputs(use_iim):
     dims = {"text": 12, "audio": 7, "vision": 9}
@@ -244,8 +261,15 @@ def test_cia_mosei_recipe_runs_on_synthetic_data(tmp_path):
 
 def test_cia_youtube_recipe_runs_on_synthetic_data(tmp_path):
     results = _run_recipe("cia_youtube", ["--synthetic-sizes", "12,6,6", "--epochs", "1", "--modalities",
-                                          "audio,vision", "--rnn-units", "4", "--dense-units", "8"], tmp_path)
+                                          "audio,vision", "--rnn-units", "4", "--dense-units", "8",
+                                          "--context-branch", "paper"], tmp_path)
     assert 0.0 <= results["metrics"]["Acc3"] <= 100.0
+    # --context-branch paper reaches the model: no dense after its 4 Bi-GRUs (the script: 4 x (8 * 8 + 8))
+    paper = build_cia({"audio": 74, "vision": 35}, level="segment", num_classes=3, num_steps=20, rnn_units=4,
+                      dense_units=8, reconstruction="outputs", context_dense=False)
+    assert results["num_params"] == paper.count_params() == build_cia(
+        {"audio": 74, "vision": 35}, level="segment", num_classes=3, num_steps=20, rnn_units=4, dense_units=8,
+        reconstruction="outputs").count_params() - 4 * 72
     assert results["paper"] == {"F1": 51.93, "Acc3": 52.54}  # Table 1, YouTube, A+V
 
 

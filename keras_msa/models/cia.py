@@ -67,6 +67,7 @@ def build_cia(
     reconstruction="add_loss",
     reconstruction_weight=1.0,
     attention_directions="both",
+    context_dense=True,
     mask_attention_keys=False,
     recurrent_activation="keras2_hard_sigmoid",
     reset_after=False,
@@ -115,6 +116,14 @@ def build_cia(
             ``compile(loss_weights=...)``; a weight other than 1 is refused
             here (it would have no effect).
         attention_directions: ``"both"`` (script) or ``"paper"`` (Alg. 1).
+        context_dense: bool. ``True`` (script): every Bi-GRU (``C_XY``,
+            ``U_X``) is followed by ``drop0``, a per-step ``Dense(td, relu)``
+            and ``drop1``. ``False`` (paper Alg. 1, reference §2.5 item 3):
+            ``C_XY`` / ``U_X`` are the Bi-GRU outputs (width
+            ``2 * rnn_units``, after ``drop0``) and BI is the
+            ``FullyConnected(relu)`` of width ``2 * rnn_units``, so that
+            ``M`` and ``BI`` can be multiplied in the CAM; the fusion dense
+            keeps width ``td``.
         mask_attention_keys: bool. Exclude padded utterances from the
             attention softmax (improvement; the reference attends to them).
             Only at context level (refused at segment level).
@@ -174,6 +183,7 @@ def build_cia(
     use_iim = check_bool("use_iim", use_iim)
     mask_attention_keys = check_bool("mask_attention_keys", mask_attention_keys)
     return_attention = check_bool("return_attention", return_attention)
+    context_dense = check_bool("context_dense", context_dense)
     if mask_attention_keys and level == "segment":
         raise ValueError("`mask_attention_keys=True` needs the utterance mask of level='context'; the segment "
                          "graph (the authors' script) has no mask. Received: level='segment'")
@@ -212,6 +222,8 @@ def build_cia(
     dense_dropout = dropout if dense_dropout is None else dense_dropout
     iim_dropout = dense_dropout if iim_dropout is None else iim_dropout
     td = check_positive_int("dense_units", dense_units)
+    # Width of C_XY, U_X and BI: td after the script's dense layer, the Bi-GRU's 2 * r without it (paper).
+    context_width = td if context_dense else 2 * check_positive_int("rnn_units", rnn_units)
 
     def sub_seed(i):
         return None if seed is None else int(seed) + 10 * i
@@ -239,7 +251,7 @@ def build_cia(
     def encoder(layer_name, i):
         return ContextEncoder(
             units=rnn_units,
-            dense_units=td,
+            dense_units=td if context_dense else None,
             dropout=recurrent_dropout,
             recurrent_dropout=recurrent_dropout,
             output_dropout=dropout,
@@ -288,7 +300,7 @@ def build_cia(
     attended = []
     for x, y in pairs:
         block = BimodalInteraction(
-            units=td,
+            units=context_width,
             dropout=dense_dropout,
             attention_directions=attention_directions,
             mask_attention_keys=attention_mask is not None,
