@@ -188,8 +188,12 @@ def cia_model_kwargs(dataset, args, level, heads, num_classes, mask_attention_ke
         kwargs = get_preset("cia", args.preset)
     except ValueError as exc:
         raise RecipeError(f"--preset: {exc}")
+    # Outputs that ignore the padded utterances (--mask-attention-keys) do not depend on how many there are:
+    # such models take any number of utterances (T = None), so that longer videos can be served. The
+    # reference attends to the padding, so its T stays the training data's.
+    num_steps = None if mask_attention_keys and level == "context" else dataset.train.num_steps
     kwargs.update(
-        feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=dataset.train.num_steps,
+        feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=num_steps,
         level=level, heads=tuple(heads), num_classes=num_classes, use_iim=not args.no_iim,
         reconstruction=args.reconstruction,
         # add_loss: the IIMs weigh their own MSE; outputs: compile's loss_weights do (loss_weights())

@@ -361,6 +361,20 @@ def test_cia_mosi_attention_videos_write_figure3_matrices_and_heatmaps(tmp_path,
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert (f"wrote {os.path.join(tmp_path, 'cia_attention.npz')}, {os.path.join(tmp_path, 'cia_attention.png')}"
             in capsys.readouterr().out)
+    # With the padded keys masked the outputs do not depend on the number of padded utterances: the model
+    # takes any T (the reference's, attending to the padding, keeps the training T), so longer videos serve.
+    import keras
+
+    model = keras.saving.load_model(os.path.join(tmp_path, "cia_mosi.keras"))
+    assert model.input["text"].shape == (None, None, 100) and model.input["utterance_mask"].shape == (None, None)
+    rng = np.random.default_rng(0)
+    mask = np.zeros((2, 70), "float32")
+    mask[0, :40], mask[1, :5] = 1.0, 1.0  # longer than any training video (at most 31 utterances)
+    x = {m: rng.normal(size=(2, 70, 100)).astype("float32") * mask[..., None] for m in ("text", "vision")}
+    long = model.predict(dict(x, utterance_mask=mask), verbose=0)["intensity"]
+    short = model.predict({k: v[:, :45] for k, v in dict(x, utterance_mask=mask).items()}, verbose=0)["intensity"]
+    np.testing.assert_allclose(long[0, :40], short[0, :40], atol=1e-6)
+    np.testing.assert_allclose(long[1, :5], short[1, :5], atol=1e-6)
 
 
 def test_attention_videos_flag_rejects_a_negative_count(tmp_path):
