@@ -265,10 +265,11 @@ def test_cia_youtube_recipe_runs_on_synthetic_data(tmp_path):
                                           "--context-branch", "paper"], tmp_path)
     assert 0.0 <= results["metrics"]["Acc3"] <= 100.0
     # --context-branch paper reaches the model: no dense after its 4 Bi-GRUs (the script: 4 x (8 * 8 + 8))
-    paper = build_cia({"audio": 74, "vision": 35}, level="segment", num_classes=3, num_steps=20, rnn_units=4,
+    # (the synthetic YouTube data has the MFN release's widths: video 36)
+    paper = build_cia({"audio": 74, "vision": 36}, level="segment", num_classes=3, num_steps=20, rnn_units=4,
                       dense_units=8, reconstruction="outputs", context_dense=False)
     assert results["num_params"] == paper.count_params() == build_cia(
-        {"audio": 74, "vision": 35}, level="segment", num_classes=3, num_steps=20, rnn_units=4, dense_units=8,
+        {"audio": 74, "vision": 36}, level="segment", num_classes=3, num_steps=20, rnn_units=4, dense_units=8,
         reconstruction="outputs").count_params() - 4 * 72
     assert results["paper"] == {"F1": 51.93, "Acc3": 52.54}  # Table 1, YouTube, A+V
 

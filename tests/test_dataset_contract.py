@@ -189,6 +189,23 @@ def test_planted_signal_needs_more_than_one_modality():
     assert abs(np.corrcoef(broken.predict(_pooled(ds.test, ("text", "audio", "vision"))), y_test)[0, 1]) < 0.2
 
 
+@pytest.mark.parametrize("name", ["youtube", "mmmo"])
+def test_synthetic_segment_data_has_the_mfn_release_shapes(name, shared_datasets):
+    # the synthetic default of the segment recipes stands in for the MFN h5 release: same widths, steps, padding
+    import warnings
+
+    from keras_msa.data_tools import read_mfn_h5
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ICT-MMMO's front-padded samples (tested with the reader)
+        real = read_mfn_h5(shared_datasets / "mfn_h5", name, modalities=["audio", "vision"])
+    fake = make_synthetic(name, seed=0, sizes=(4, 2, 2))
+    assert {m: fake.feature_dims[m] for m in ("audio", "vision")} == real.feature_dims == {"audio": 74, "vision": 36}
+    assert fake.feature_dims["text"] == 300
+    assert fake.train.num_steps == real.train.num_steps == 20
+    assert fake.train.padding == real.train.padding == "post"
+
+
 def test_synthetic_label_conventions():
     mmmo = make_synthetic("mmmo", seed=0)
     score = mmmo.train.labels["score"]
