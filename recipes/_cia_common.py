@@ -267,6 +267,8 @@ def normalize(dataset, mode, clip=None, train=None):
     ``mode="split_standard_tanh"``: the same with every split z-scored by its
     own statistics (transductive: unlabelled valid / test features, as the
     authors' script's per-split scaling).
+    ``mode="robust_tanh"``: the same with the median and the IQR (train) in
+    place of the mean and the std (``FeatureNormalizer("robust")``).
     """
     from keras_msa.data_tools.labels import FeatureNormalizer
     from keras_msa.data_tools.labels import with_preprocessing_step
@@ -274,9 +276,9 @@ def normalize(dataset, mode, clip=None, train=None):
     train = dataset.train if train is None else train
     if mode == "none":
         return dataset
-    if mode in ("standard_tanh", "split_standard_tanh"):
+    if mode in ("standard_tanh", "split_standard_tanh", "robust_tanh"):
         c = 3.0 if clip is None else float(clip)
-        base = "standard" if mode == "standard_tanh" else "split_standard"
+        base = {"standard_tanh": "standard", "split_standard_tanh": "split_standard", "robust_tanh": "robust"}[mode]
         data = FeatureNormalizer(base).fit(train).transform(dataset)
         splits = {}
         for k, s in data.splits.items():
@@ -552,13 +554,15 @@ def make_segment_recipe(dataset_name):
 
     def add_arguments(parser):
         add_model_arguments(parser, default_preset=dataset_name, default_reconstruction="outputs")
-        parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs", "split_max"),
+        parser.add_argument("--normalize",
+                            choices=("none", "standard", "standard_tanh", "robust_tanh", "max_abs", "split_max"),
                             default="standard_tanh",
                             help="Feature normalisation. Default standard_tanh: z-score fitted on train, clipped "
                                  "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range). The clip bounds the "
                                  "saturated +-255 audio of the MFN ICT-MMMO release, but those values still "
                                  "inflate their column's training std (ICT-MMMO audio column 7: 0.08 -> 8.85), "
-                                 "which flattens the column's other values. split_max = the script "
+                                 "which flattens the column's other values; robust_tanh scales by the median "
+                                 "and the IQR instead, which those values do not move. split_max = the script "
                                  "(every split divided by its own maximum; uses test statistics).")
         parser.add_argument("--audio-clip", type=positive_float, default=None,
                             help="Clip audio to [-c, c] before normalising (ICT-MMMO audio saturates at +-255).")

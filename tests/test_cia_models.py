@@ -584,3 +584,22 @@ def test_segment_recipe_audio_clip_is_counted_in_the_data_info(shared_datasets):
     steps = data.info["preprocessing"]
     assert (steps[0]["mode"], steps[0]["modalities"], steps[0]["clip_value"]) == ("clip", ["audio"], 100.0)
     assert [s["mode"] for s in steps[1:]] == ["standard", "clip_divide"]
+
+
+def test_segment_recipe_robust_normalisation_replays_on_raw_features(shared_datasets):
+    # --normalize robust_tanh: median / IQR fitted on train, clip 3, / 3; preprocessing.json replays it
+    from keras_msa.data_tools import apply_preprocessing
+    from keras_msa.data_tools.readers import read_mfn_h5
+    from keras_msa.runner import build_parser
+
+    recipe = import_recipe_module("cia_mmmo").RECIPE
+    root = str(shared_datasets / "mfn_h5")
+    args = build_parser(recipe).parse_args(["--data-dir", root, "--normalize", "robust_tanh"])
+    data = recipe.load_data(args)
+    steps = data.info["preprocessing"]
+    assert [s["mode"] for s in steps] == ["robust", "clip_divide"]
+    raw = read_mfn_h5(root, "mmmo", modalities=["audio", "vision"])
+    served = apply_preprocessing(steps, raw.test.features, {m: raw.test.step_mask(m) for m in ("audio", "vision")})
+    for m in ("audio", "vision"):
+        np.testing.assert_array_equal(served[m], data.test.features[m])
+        assert np.abs(served[m]).max() <= 1.0

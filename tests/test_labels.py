@@ -155,6 +155,33 @@ def test_normalizer_max_abs_split_max_clip_and_arrays():
         L.FeatureNormalizer("minmax")
 
 
+def test_normalizer_robust_median_and_iqr_by_hand(shared_datasets):
+    # column 0: [1, 2, 3, 4, 100] -> median 3, IQR 4 - 2 = 2, scale 2 / 1.349 = 1.4826 (the outlier moves neither)
+    # column 1: [0, 0, 0, 0, 5] -> IQR 0: falls back to the std, 2; median 0.  column 2: constant -> scale 1
+    x = np.array([[1, 0, 7], [2, 0, 7], [3, 0, 7], [4, 0, 7], [100, 5, 7]], dtype="float64")
+    norm = L.FeatureNormalizer("robust").fit(x)
+    np.testing.assert_allclose(norm.stats["x"]["mean"], [3.0, 0.0, 7.0])
+    np.testing.assert_allclose(norm.stats["x"]["scale"], [2 / 1.3489795003921634, 2.0, 1.0])
+    np.testing.assert_allclose(norm.transform(x)[:, 0], (x[:, 0] - 3) * 1.3489795003921634 / 2, rtol=1e-6)
+    again = L.FeatureNormalizer.from_dict(json.loads(json.dumps(norm.to_dict())))
+    np.testing.assert_array_equal(again.transform(x), norm.transform(x))
+    # real ICT-MMMO audio column 7: five saturated -255 values flatten its z-scores (IQR 0.004 after
+    # standard_tanh); the robust scale gives it the spread of the other columns
+    import warnings
+
+    from keras_msa.data_tools import read_mfn_h5
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = read_mfn_h5(shared_datasets / "mfn_h5", "mmmo", modalities=["audio"])
+    real = data.train.features["audio"][data.train.step_mask("audio")]
+    assert np.sum(real[:, 7] <= -254) == 5
+    for mode, low, high in (("standard", 0.0, 0.02), ("robust", 1.2, 1.5)):
+        z = L.FeatureNormalizer(mode).fit(data.train).transform(data.train).features["audio"]
+        col = z[data.train.step_mask("audio")][:, 7]
+        assert low < np.percentile(col, 75) - np.percentile(col, 25) < high, mode
+
+
 def test_normalizer_split_standard_and_unit_norm():
     # split_standard: each split z-scored with its own real steps; the train statistics play no part
     train = _split("train", np.array([[[1.0], [3.0], [0.0]], [[5.0], [0.0], [0.0]]]), [2, 1])

@@ -294,7 +294,9 @@ def reorder_emotions(x, from_order=SDK_EMOTION_ORDER, to_order=IITP_EMOTION_ORDE
 
 
 # --------------------------------------------------------------------- normalisation
-_NORM_MODES = ("none", "standard", "max_abs", "split_max", "split_standard", "unit_norm", "clip")
+_NORM_MODES = ("none", "standard", "robust", "max_abs", "split_max", "split_standard", "unit_norm", "clip")
+# The interquartile range of a normal distribution is 1.349 of its std: IQR / 1.349 estimates the std.
+_IQR_PER_STD = 1.3489795003921634
 
 
 class FeatureNormalizer:
@@ -310,6 +312,12 @@ class FeatureNormalizer:
     * ``"none"``: identity.
     * ``"standard"``: ``(x - mean) / std`` per feature dimension (std below
       ``epsilon`` is replaced by 1).
+    * ``"robust"``: ``(x - median) / (IQR / 1.349)`` per feature dimension:
+      the z-score of a normal feature, but a few extreme values (ICT-MMMO's
+      saturated -255 audio: 5 values take one column's std from 0.08 to 8.85
+      and flatten all its other values) move neither statistic. A dimension
+      with IQR below ``epsilon`` (mostly one value) falls back to its std,
+      then to 1.
     * ``"max_abs"``: ``x / max|x|`` per feature dimension (MFN scales FACET by
       its train max-abs; zero maxima are replaced by 1).
     * ``"split_max"``: legacy CIA script (``youTube,py``): **every split is
@@ -420,6 +428,12 @@ class FeatureNormalizer:
             if self.mode == "standard":
                 std = values.std(axis=0)
                 self.stats[m] = {"mean": values.mean(axis=0), "scale": np.where(std < self.epsilon, 1.0, std)}
+            elif self.mode == "robust":
+                q1, median, q3 = np.percentile(values, [25, 50, 75], axis=0)
+                spread = (q3 - q1) / _IQR_PER_STD
+                std = values.std(axis=0)
+                scale = np.where(spread < self.epsilon, np.where(std < self.epsilon, 1.0, std), spread)
+                self.stats[m] = {"mean": median, "scale": scale}
             elif self.mode == "max_abs":
                 mx = np.abs(values).max(axis=0)
                 self.stats[m] = {"mean": np.zeros_like(mx), "scale": np.where(mx < self.epsilon, 1.0, mx)}
@@ -437,7 +451,7 @@ class FeatureNormalizer:
         y = x.astype("float64")
         if self.clip_value is not None:
             y = np.clip(y, -self.clip_value, self.clip_value)
-        if self.mode in ("standard", "max_abs"):
+        if self.mode in ("standard", "robust", "max_abs"):
             st = self.stats[key]
             if y.shape[-1] != st["mean"].shape[0]:
                 raise ValueError(f"{key}: fitted on {st['mean'].shape[0]} features, found {y.shape[-1]}.")
