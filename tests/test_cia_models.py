@@ -603,3 +603,20 @@ def test_segment_recipe_robust_normalisation_replays_on_raw_features(shared_data
     for m in ("audio", "vision"):
         np.testing.assert_array_equal(served[m], data.test.features[m])
         assert np.abs(served[m]).max() <= 1.0
+
+
+def test_cia_mosei_paper_row_follows_the_modalities_of_the_data(monkeypatch):
+    # An SDK csd folder may hold the text (and labels) file only: without --modalities the run is text-only,
+    # so the paper column must be Table 1's T row, not T+A+V with Table 5a's per-emotion numbers.
+    import argparse
+
+    recipe = import_recipe_module("cia_mosei")
+    monkeypatch.setitem(recipe._DATA_INFO, "heads", ("sentiment", "intensity", "emotions"))
+    monkeypatch.setitem(recipe._DATA_INFO, "modalities", ("text",))
+    args = argparse.Namespace(modalities=None, no_iim=False, num_classes=2)
+    paper = recipe.paper_results(args)
+    assert paper["Emo_F1"] == 77.66 and paper["Acc2"] == 79.45 and paper["MAE"] == 0.695
+    assert not any(k.startswith("Emo_F1_") for k in paper)
+    monkeypatch.setitem(recipe._DATA_INFO, "modalities", ("text", "audio", "vision"))
+    paper = recipe.paper_results(args)
+    assert paper["Emo_F1"] == 79.02 and paper["Emo_F1_Anger"] == 74.7
