@@ -180,7 +180,11 @@ def evaluate(model, dataset, args):
 
 def paper_results(args):
     # the modalities the run used: without --modalities, those of the data (a csd folder may lack audio / vision)
-    mods = common.parse_modalities(args.modalities, _DATA_INFO.get("modalities", common.MODALITIES))
+    # (load_data has already checked --modalities against the data)
+    if args.modalities is None:
+        mods = tuple(_DATA_INFO.get("modalities", common.MODALITIES))
+    else:
+        mods = common.parse_modalities(args.modalities)
     out = common.paper_table1("mosei", mods, use_iim=not args.no_iim)
     heads = _DATA_INFO.get("heads", HEADS)
     # Only the paper numbers this run measures: the class head gives Acc<C> (and F1 for 2 classes, the
