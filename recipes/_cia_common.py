@@ -558,8 +558,8 @@ def make_segment_recipe(dataset_name):
                             choices=("none", "standard", "standard_tanh", "robust_tanh", "max_abs", "split_max"),
                             default="standard_tanh",
                             help="Feature normalisation. Default standard_tanh: z-score fitted on train, clipped "
-                                 "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range). The clip bounds the "
-                                 "saturated +-255 audio of the MFN ICT-MMMO release, but those values still "
+                                 "at 3 and divided by 3 (features in [-1, 1], the IIMs' tanh range). The clip "
+                                 "bounds the saturated +-255 audio of the MFN ICT-MMMO release, but those values still "
                                  "inflate their column's training std (ICT-MMMO audio column 7: 0.08 -> 8.85), "
                                  "which flattens the column's other values; robust_tanh scales by the median "
                                  "and the IQR instead, which those values do not move. split_max = the script "

@@ -58,10 +58,12 @@ def add_arguments(parser):
                              "(see --seven-class).")
     parser.add_argument("--seven-class", choices=("round7", "binned7"), default="round7",
                         help="7-class labels: round(clip(score)) (MulT) or the third-party CIA/CIM bins.")
-    parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "max_abs", "split_max"),
+    parser.add_argument("--normalize",
+                        choices=("none", "standard", "standard_tanh", "robust_tanh", "max_abs", "split_max"),
                         default="standard_tanh",
                         help="Feature normalisation fitted on train (default standard_tanh: z-score, clip at "
-                             "3, /3, i.e. inside the IIMs' tanh range; none = the CIM npz as distributed; "
+                             "3, /3, i.e. inside the IIMs' tanh range; robust_tanh: the same with median / IQR, "
+                             "which a few extreme values do not move; none = the CIM npz as distributed; "
                              "split_max = the CIA script, leaks test statistics).")
     parser.add_argument("--folds", default=None, help="Folds JSON for --format csd (CMU standard folds).")
     parser.add_argument("--heads", default="auto",

@@ -95,10 +95,12 @@ def add_arguments(parser):
     parser.add_argument("--intensity-loss", choices=common.INTENSITY_LOSSES, default="mse",
                         help="Loss of the intensity head: mse (the paper) or mae (L1, the MOSI regression "
                              "lineage: MFN, MulT, TMA).")
-    parser.add_argument("--normalize", choices=("none", "standard", "standard_tanh", "split_standard_tanh", "max_abs"),
+    parser.add_argument("--normalize",
+                        choices=("none", "standard", "standard_tanh", "robust_tanh", "split_standard_tanh", "max_abs"),
                         default="standard_tanh",
-                        help="Feature normalisation: fitted on the training videos, or (split_standard_tanh) "
-                             "every split z-scored with its own statistics (transductive, no labels).")
+                        help="Feature normalisation: fitted on the training videos (robust_tanh: median / IQR "
+                             "instead of mean / std), or (split_standard_tanh) every split z-scored with its own "
+                             "statistics (transductive, no labels).")
     parser.add_argument("--unit-norm", default="",
                         help="Comma-separated modalities whose utterance vectors are L2-normalised before the "
                              "normalisation (per utterance, inductive). Default none.")

@@ -620,3 +620,22 @@ def test_cia_mosei_paper_row_follows_the_modalities_of_the_data(monkeypatch):
     monkeypatch.setitem(recipe._DATA_INFO, "modalities", ("text", "audio", "vision"))
     paper = recipe.paper_results(args)
     assert paper["Emo_F1"] == 79.02 and paper["Emo_F1_Anger"] == 74.7
+
+
+@pytest.mark.parametrize("recipe_name", ["cia_mosi", "cia_mosei"])
+def test_context_recipes_offer_the_robust_normalisation(recipe_name):
+    # --normalize robust_tanh: median / IQR of the training utterances, clip 3, / 3 (preprocessing.json steps)
+    from keras_msa.data_tools.labels import FeatureNormalizer
+    from keras_msa.runner import build_parser
+
+    recipe = import_recipe_module(recipe_name).RECIPE
+    args = build_parser(recipe).parse_args(["--normalize", "robust_tanh", "--synthetic-sizes", "6,2,3"])
+    data = recipe.load_data(args)
+    steps = data.info["preprocessing"]
+    assert [s["mode"] for s in steps] == ["robust", "clip_divide"]
+    norm = FeatureNormalizer.from_dict(steps[0])
+    m = data.modalities[0]
+    real = data.train.features[m][data.train.step_mask(m)]
+    # the training utterances' scaled medians are 0 (before the clip at 3 and / 3), and every value is in [-1, 1]
+    np.testing.assert_allclose(np.median(real, axis=0), 0.0, atol=1e-6)
+    assert np.abs(real).max() <= 1.0 and norm.mode == "robust"
