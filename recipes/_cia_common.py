@@ -196,7 +196,7 @@ def cia_model_kwargs(dataset, args, level, heads, num_classes, mask_attention_ke
         feature_dims=dataset.feature_dims, modalities=dataset.modalities, num_steps=num_steps,
         level=level, heads=tuple(heads), num_classes=num_classes, use_iim=not args.no_iim,
         reconstruction=args.reconstruction,
-        # add_loss: the IIMs weigh their own MSE; outputs: compile's loss_weights do (loss_weights())
+        # add_loss: the IIMs weigh their own MSE; outputs: compile's loss_weights do (compile_losses())
         reconstruction_weight=args.reconstruction_weight if args.reconstruction == "add_loss" else 1.0,
         attention_directions=args.attention, mask_attention_keys=mask_attention_keys, seed=args.seed, **extra,
     )
@@ -350,18 +350,18 @@ def loss_dict(heads, modalities, reconstruction, use_iim, sparse_labels=True, in
     return losses
 
 
-def loss_weights(losses, reconstruction_weight):
-    """``compile(loss_weights=...)`` carrying ``--reconstruction-weight`` to the ``recon_*`` outputs.
+def compile_losses(losses, reconstruction_weight):
+    """``compile`` keyword arguments: ``loss=losses``, plus ``loss_weights`` carrying ``--reconstruction-weight``.
 
     With ``--reconstruction outputs`` the six reconstruction MSEs are compiled
     losses, not the IIMs' ``add_loss`` terms, so the weight given to
-    :func:`build_cia` does not reach them. Returns ``None`` (no weights) when
-    ``losses`` has no ``recon_*`` output or the weight is 1 (the script).
+    :func:`build_cia` does not reach them. No ``loss_weights`` when ``losses``
+    has no ``recon_*`` output or the weight is 1 (the script).
     """
     weight = float(reconstruction_weight)
     if weight == 1.0 or not any(k.startswith("recon_") for k in losses):
-        return None
-    return {k: (weight if k.startswith("recon_") else 1.0) for k in losses}
+        return {"loss": losses}
+    return {"loss": losses, "loss_weights": {k: (weight if k.startswith("recon_") else 1.0) for k in losses}}
 
 
 def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_order=None,
@@ -632,11 +632,7 @@ def make_segment_recipe(dataset_name):
 
     def compile_args(args):
         losses = loss_dict(("sentiment",), state["modalities"], args.reconstruction, not args.no_iim)
-        out = {"loss": losses, "metrics": {"sentiment": ["accuracy"]}}
-        weights = loss_weights(losses, args.reconstruction_weight)
-        if weights is not None:
-            out["loss_weights"] = weights
-        return out
+        return dict(compile_losses(losses, args.reconstruction_weight), metrics={"sentiment": ["accuracy"]})
 
     def callbacks(args):
         import keras

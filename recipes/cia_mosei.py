@@ -171,8 +171,7 @@ _DATA_INFO = {}
 
 def compile_args(args):
     losses = common.loss_dict(_DATA_INFO["heads"], _DATA_INFO["modalities"], args.reconstruction, not args.no_iim)
-    weights = common.loss_weights(losses, args.reconstruction_weight)
-    return {"loss": losses} if weights is None else {"loss": losses, "loss_weights": weights}
+    return common.compile_losses(losses, args.reconstruction_weight)
 
 
 def evaluate(model, dataset, args):

@@ -172,11 +172,9 @@ def make_arrays(split, args):
 def compile_args(args):
     import keras
 
-    out = {"loss": common.loss_dict(_heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim,
-                                    intensity_loss=args.intensity_loss)}
-    weights = common.loss_weights(out["loss"], args.reconstruction_weight)
-    if weights is not None:
-        out["loss_weights"] = weights
+    losses = common.loss_dict(_heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim,
+                              intensity_loss=args.intensity_loss)
+    out = common.compile_losses(losses, args.reconstruction_weight)
     if args.ema:
         if not 0.0 < args.ema < 1.0:
             raise RecipeError(f"--ema: expected a momentum in (0, 1), found {args.ema}")
