@@ -477,7 +477,10 @@ def _multilabel_pair(pred, y, mask):
             f"`pred` must hold probabilities in [0, 1] (the sigmoid outputs); found values in "
             f"[{p.min():.4g}, {p.max():.4g}] (logits? apply a sigmoid first)."
         )
-    return p.astype("float64"), t.astype("int64")
+    # Keep float32 predictions in float32: the CIM code compares Keras' float32
+    # outputs with Python-float thresholds, which numpy does in float32.
+    precision = "float32" if p.dtype.kind == "f" and p.dtype.itemsize <= 4 else "float64"
+    return p.astype(precision), t.astype("int64")
 
 
 def _check_threshold(threshold, name):
@@ -501,8 +504,13 @@ def _column_names(num_columns, names):
 
 
 def _multilabel_scores(p, t, threshold):
-    """Per-column (Acc, weighted F1, W-Acc) at ``prob >= threshold``."""
-    b = (p >= threshold).astype("int64")
+    """Per-column (Acc, weighted F1, W-Acc) at ``prob >= threshold``.
+
+    The comparison runs at the precision of ``p`` (float32 for model outputs),
+    as numpy does it in the CIM code: a float32 probability equal to
+    ``float32(0.16)`` is positive at 0.16 although it is below 0.16 in float64.
+    """
+    b = (p >= p.dtype.type(threshold)).astype("int64")
     acc, f1w, wacc = [], [], []
     for c in range(p.shape[1]):
         acc.append(float(np.mean(b[:, c] == t[:, c])))

@@ -221,6 +221,21 @@ def test_multilabel_report_against_sklearn_and_nan_exclusion():
     assert rep["average"]["WAcc"] == pytest.approx(np.mean(wacc))
 
 
+def test_threshold_compared_at_the_precision_of_the_predictions():
+    # float32(0.16) lies below 0.16: numpy (the CIM code, float32 Keras outputs) calls it
+    # positive at the threshold 0.16, a float64 comparison would call it negative.
+    edge = np.float32(0.16)
+    assert float(edge) < 0.16
+    y = np.array([[1], [0]])
+    p32 = np.array([[edge], [np.float32(0.1)]], dtype="float32")
+    assert M.multilabel_report(p32, y, threshold=0.16)["per_class"]["class_0"]["Acc"] == 1.0
+    # the same value handed over as float64 is compared in float64: below the threshold
+    p64 = p32.astype("float64")
+    assert M.multilabel_report(p64, y, threshold=0.16)["per_class"]["class_0"]["Acc"] == 0.5
+    # the paper thresholds 0.4 / 0.18 round upwards in float32: no such edge
+    assert float(np.float32(0.4)) > 0.4 and float(np.float32(0.18)) > 0.18
+
+
 def test_threshold_selected_on_valid_not_test():
     # valid: positives 0.30, negatives 0.12 -> every threshold in 0.15..0.30 is perfect; first = 0.15
     vy = np.array([[1], [0], [0], [0]]) * np.ones((1, 6), dtype=int)
