@@ -258,7 +258,7 @@ def fit_utterance_axis(dataset):
     return MSADataset(dataset.name, out, dict(dataset.info, utterances=longest))
 
 
-def normalize(dataset, mode, clip=None, train=None):
+def normalize(dataset, mode, clip=None, train=None, zero_steps="real"):
     """Feature normalisation fitted on the training split only (``split_max`` = script parity).
 
     ``mode="standard_tanh"``: z-score on train, clip to [-clip, clip] (default
@@ -269,6 +269,9 @@ def normalize(dataset, mode, clip=None, train=None):
     authors' script's per-split scaling).
     ``mode="robust_tanh"``: the same with the median and the IQR (train) in
     place of the mean and the std (``FeatureNormalizer("robust")``).
+    ``zero_steps="missing"``: all-zero feature vectors inside the real steps
+    are missing measurements, left out of the statistics and kept at zero
+    (``FeatureNormalizer(zero_steps=...)``).
     """
     from keras_msa.data_tools.labels import FeatureNormalizer
     from keras_msa.data_tools.labels import with_preprocessing_step
@@ -279,7 +282,7 @@ def normalize(dataset, mode, clip=None, train=None):
     if mode in ("standard_tanh", "split_standard_tanh", "robust_tanh"):
         c = 3.0 if clip is None else float(clip)
         base = {"standard_tanh": "standard", "split_standard_tanh": "split_standard", "robust_tanh": "robust"}[mode]
-        data = FeatureNormalizer(base).fit(train).transform(dataset)
+        data = FeatureNormalizer(base, zero_steps=zero_steps).fit(train).transform(dataset)
         splits = {}
         for k, s in data.splits.items():
             feats = {m: (np.clip(v, -c, c) / c).astype("float32") for m, v in s.features.items()}
@@ -291,7 +294,8 @@ def normalize(dataset, mode, clip=None, train=None):
         return MSADataset(data.name, splits, info)
     if clip is not None and mode != "clip":
         dataset = FeatureNormalizer("clip", clip_value=clip).fit(train).transform(dataset)
-    return FeatureNormalizer(mode, clip_value=clip if mode == "clip" else None).fit(train).transform(dataset)
+    return FeatureNormalizer(mode, clip_value=clip if mode == "clip" else None,
+                             zero_steps=zero_steps).fit(train).transform(dataset)
 
 
 # ------------------------------------------------------------------ context recipes
@@ -566,6 +570,11 @@ def make_segment_recipe(dataset_name):
                                  "(every split divided by its own maximum; uses test statistics).")
         parser.add_argument("--audio-clip", type=positive_float, default=None,
                             help="Clip audio to [-c, c] before normalising (ICT-MMMO audio saturates at +-255).")
+        parser.add_argument("--zero-steps", choices=("real", "missing"), default="real",
+                            help="All-zero audio / video vectors inside the real word steps (ICT-MMMO: 4 %% of "
+                                 "the audio, 16 %% of the video steps). real (default): normalised like any value "
+                                 "(the z-score makes them a constant 'missing' code); missing: left out of the "
+                                 "statistics and kept at zero, as the script's max scaling keeps them.")
         parser.add_argument("--patience", type=non_negative_int, default=20,
                             help="Early stopping patience on the validation task loss (script: 20; 0 = off).")
 
@@ -606,7 +615,7 @@ def make_segment_recipe(dataset_name):
                   "as the authors' script does.")
             data = FeatureNormalizer("split_max").fit(data.train).transform(data)
         else:
-            data = normalize(data, args.normalize)
+            data = normalize(data, args.normalize, zero_steps=args.zero_steps)
         state["modalities"] = data.modalities
         return data
 

@@ -605,6 +605,31 @@ def test_segment_recipe_robust_normalisation_replays_on_raw_features(shared_data
         assert np.abs(served[m]).max() <= 1.0
 
 
+def test_segment_recipe_zero_steps_missing_keeps_missing_vectors_at_zero(shared_datasets):
+    # --zero-steps missing: the all-zero video vectors inside real ICT-MMMO steps (FACET found no face)
+    # stay zero and leave the statistics; the default turns them into a constant non-zero code
+    from keras_msa.data_tools import apply_preprocessing
+    from keras_msa.data_tools.readers import read_mfn_h5
+    from keras_msa.runner import build_parser
+
+    recipe = import_recipe_module("cia_mmmo").RECIPE
+    root = str(shared_datasets / "mfn_h5")
+    raw = read_mfn_h5(root, "mmmo", modalities=["audio", "vision"])
+    real = raw.train.step_mask("vision")
+    hole = real & ~np.any(raw.train.features["vision"] != 0, axis=-1)
+    assert hole.sum() == 686
+    for choice, expect_zero in (("real", False), ("missing", True)):
+        args = build_parser(recipe).parse_args(["--data-dir", root, "--zero-steps", choice])
+        data = recipe.load_data(args)
+        vision = data.train.features["vision"]
+        assert np.all(vision[hole] == 0) == expect_zero, choice
+        assert np.all(np.any(vision[real & ~hole] != 0, axis=-1))
+        assert data.info["preprocessing"][0]["zero_steps"] == choice
+        served = apply_preprocessing(data.info["preprocessing"], raw.test.features,
+                                     {m: raw.test.step_mask(m) for m in ("audio", "vision")})
+        np.testing.assert_array_equal(served["vision"], data.test.features["vision"])
+
+
 def test_cia_mosei_paper_row_follows_the_modalities_of_the_data(monkeypatch):
     # An SDK csd folder may hold the text (and labels) file only: without --modalities the run is text-only,
     # so the paper column must be Table 1's T row, not T+A+V with Table 5a's per-emotion numbers.

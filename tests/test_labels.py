@@ -182,6 +182,30 @@ def test_normalizer_robust_median_and_iqr_by_hand(shared_datasets):
         assert low < np.percentile(col, 75) - np.percentile(col, 25) < high, mode
 
 
+def test_normalizer_zero_steps_missing_by_hand():
+    # one video, T = 4, d = 2: real steps 0-2 (length 3), step 1 an all-zero vector (a missing
+    # measurement), step 3 padding.  real: mean over steps 0-2 = [2, 4] / 3 ... ; missing: over 0 and 2
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 6.0], [0.0, 0.0]]])
+    train = _split("train", x, [3])
+    as_real = L.FeatureNormalizer("standard").fit(train)
+    np.testing.assert_allclose(as_real.stats["audio"]["mean"], [4 / 3, 8 / 3])
+    z = as_real.transform(train).features["audio"][0]
+    np.testing.assert_allclose(z[1], -as_real.stats["audio"]["mean"] / as_real.stats["audio"]["scale"], rtol=1e-6)
+    missing = L.FeatureNormalizer("standard", zero_steps="missing").fit(train)
+    np.testing.assert_allclose(missing.stats["audio"]["mean"], [2.0, 4.0])  # (1 + 3) / 2, (2 + 6) / 2
+    np.testing.assert_allclose(missing.stats["audio"]["scale"], [1.0, 2.0])
+    z = missing.transform(train).features["audio"][0]
+    np.testing.assert_allclose(z, [[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0], [0.0, 0.0]], atol=1e-6)
+    # the option survives to_dict / from_dict (preprocessing.json), and 2-D arrays follow it too
+    again = L.FeatureNormalizer.from_dict(json.loads(json.dumps(missing.to_dict())))
+    assert again.zero_steps == "missing"
+    np.testing.assert_array_equal(again.transform(train).features["audio"], missing.transform(train).features["audio"])
+    flat = L.FeatureNormalizer("standard", zero_steps="missing").fit(x[0, :3])
+    np.testing.assert_allclose(flat.transform(x[0, :3]), z[:3], atol=1e-6)
+    with pytest.raises(ValueError, match="`zero_steps` must be 'real' or 'missing'; found 'zero'"):
+        L.FeatureNormalizer("standard", zero_steps="zero")
+
+
 def test_normalizer_split_standard_and_unit_norm():
     # split_standard: each split z-scored with its own real steps; the train statistics play no part
     train = _split("train", np.array([[[1.0], [3.0], [0.0]], [[5.0], [0.0], [0.0]]]), [2, 1])

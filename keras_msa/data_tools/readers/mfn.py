@@ -242,7 +242,8 @@ def read_mfn_h5(
         opposite = "leading" if detected == "post" else "trailing"
         warn(f"{folder}: {sum(other_side.values())} samples {other_side} have {opposite} all-zero word steps "
              f"although the padding is detected as {detected!r}: their lengths count those steps as real "
-             "(and a normaliser fitted on real steps makes them non-zero). "
+             "(and a normaliser fitted on real steps makes them non-zero unless it is built with "
+             "zero_steps='missing', recipe flag --zero-steps missing). "
              "info['padding_other_side'] records the counts.")
 
     splits = {}
