@@ -566,7 +566,8 @@ def apply_preprocessing(steps, features, mask=None):
             modality (``MSASplit.step_mask``). Without it all-zero steps count
             as padding and stay zero; real steps whose raw features are all
             zero (they occur, e.g. silent words in COVAREP audio) then need
-            the mask to be scaled as in training.
+            the mask to be scaled as in training (not so for a normaliser
+            built with ``zero_steps="missing"``: they stay zero either way).
 
     Returns:
         dict of float32 arrays, the inputs the saved model expects.
