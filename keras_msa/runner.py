@@ -326,13 +326,30 @@ def _run(recipe, args):
     start_epoch = 0
     settings = run_settings(args)
     settings_path = os.path.join(backup_dir, "run_settings.json")
+    done_path = os.path.join(backup_dir, TRAINING_DONE)
+    trained = None  # the interrupted run's training had finished: evaluate its weights, do not train again
     if resuming:
         if os.path.isfile(settings_path):
-            with open(settings_path) as f:
-                check_same_settings(json.load(f), settings, output_dir)
-        with open(os.path.join(backup_dir, "training_metadata.json")) as f:
-            start_epoch = int(json.load(f)["epoch"])
-        print(f"resuming the interrupted run in {output_dir} from epoch {start_epoch + 1}")
+            check_same_settings(read_backup_json(settings_path), settings, output_dir)
+        start_epoch = read_backup_epoch(os.path.join(backup_dir, "training_metadata.json"))
+        if os.path.isfile(done_path):
+            trained = read_backup_json(done_path, keys=("epochs", "epochs_completed"))
+            if trained["epochs"] != args.epochs:
+                raise RecipeError(
+                    f"{output_dir} holds a run whose training finished with --epochs {trained['epochs']} "
+                    f"({trained['epochs_completed']} epochs run) but was stopped before its results were "
+                    f"written; run it with --epochs {trained['epochs']} to evaluate it, or add --fresh (or "
+                    f"another --output-dir) to start over; found --epochs {args.epochs}")
+            print(f"the run in {output_dir} finished training ({trained['epochs_completed']} epochs) before it "
+                  "was stopped: evaluating its weights without training again (add --fresh to retrain)")
+        elif start_epoch > args.epochs:
+            raise RecipeError(
+                f"--epochs {args.epochs}: {output_dir} holds an interrupted run that already completed "
+                f"{start_epoch} epochs; expected --epochs >= {start_epoch} to resume it, or add --fresh (or "
+                "another --output-dir) to start over")
+        else:
+            print(f"resuming the interrupted run in {output_dir} from epoch {start_epoch + 1}")
+        check_backup_weights(backup_dir, output_dir if d["monitor"] is not None else None)
     else:
         os.makedirs(backup_dir, exist_ok=True)
         with open(settings_path, "w") as f:
@@ -362,8 +379,12 @@ def _run(recipe, args):
     callbacks = [EpochSetter(train_batches), SeedStateBackup(backup_dir)] + ([best] if best is not None else [])
     if recipe.callbacks is not None:
         callbacks.extend(with_resumable_early_stopping(recipe.callbacks(args), backup_dir))
+    # The backup outlives fit (delete_checkpoint=False) and is marked finished (TrainingDone) so that a run
+    # stopped between the end of training and results.json is evaluated, not trained again, on its rerun;
+    # the folder is removed once results.json is written.
     callbacks += [keras.callbacks.CSVLogger(history_path, append=resuming),
-                  keras.callbacks.BackupAndRestore(backup_dir)]
+                  keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False),
+                  TrainingDone(done_path, args.epochs)]
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     even_first_batch(min(global_batch, train_batches.num_samples), replicas, "the first training batch (--batch-size)")
     validation_batch = max(global_batch, 256)
@@ -373,11 +394,18 @@ def _run(recipe, args):
     if strategy is None:
         build_training_state(model, train_batches[0])
     t0 = time.time()
-    history = model.fit(
-        train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,
-        verbose=args.verbose, validation_batch_size=validation_batch,
-        shuffle=False,  # EpochBatches shuffles by (seed, epoch); Keras would use Python's global RNG
-    )
+    if trained is None:
+        epochs_run = len(model.fit(
+            train_batches, validation_data=validation, epochs=args.epochs, callbacks=callbacks,
+            verbose=args.verbose, validation_batch_size=validation_batch,
+            shuffle=False,  # EpochBatches shuffles by (seed, epoch); Keras would use Python's global RNG
+        ).epoch)
+    else:
+        if strategy is not None:
+            with scope:
+                build_training_state(model, train_batches[0])
+        model.load_weights(os.path.join(backup_dir, "latest.weights.h5"))  # the last epoch's weights
+        epochs_run = 0
     train_seconds = time.time() - t0
     if best is not None and best.best_epoch is not None:
         model.load_weights(best.filepath)
@@ -406,7 +434,7 @@ def _run(recipe, args):
         "num_params": int(model.count_params()),
         "best_epoch": None if best is None or best.best_epoch is None else best.best_epoch + 1,
         "selection": "last epoch" if best is None else f"best {best.monitor} ({best.mode})",
-        "epochs_run_this_call": len(history.epoch),
+        "epochs_run_this_call": epochs_run,
         "train_seconds_this_call": train_seconds,
         "args": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))},
         "keras_file": model_path,
@@ -417,6 +445,9 @@ def _run(recipe, args):
         json.dump(results, f, indent=2, default=_json_default)
     if recipe.after_training is not None:
         recipe.after_training(model, dataset, args, output_dir)
+    import shutil
+
+    shutil.rmtree(backup_dir, ignore_errors=True)  # the run is complete: a rerun trains again
     print(f"wrote {output_dir}/results.json, {model_path}" + (f", {export_path}" if export_path else ""))
     del np
     return results
@@ -467,6 +498,74 @@ def even_first_batch(size, replicas, what, round_down=False):
         raise RecipeError(f"{what}: {size} samples do not split evenly over {replicas} replicas (expected a "
                           f"multiple of {replicas}; Keras 3 averages the first batch over the replicas)")
     return even
+
+
+#: Marker file in the backup folder: the run's training finished (written by :class:`TrainingDone`).
+TRAINING_DONE = "training_done.json"
+
+
+def _backup_error(path, problem):
+    return RecipeError(f"{path}: {problem}; the interrupted run's backup is damaged, add --fresh (or another "
+                       "--output-dir) to start over")
+
+
+def read_backup_json(path, keys=()):
+    """The JSON object in the backup file ``path``, with ``keys`` present.
+
+    Raises:
+        RecipeError: naming the file when it is not a JSON object with those
+        keys (a truncated write), and pointing to ``--fresh``.
+    """
+    import json
+
+    try:
+        with open(path) as f:
+            value = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _backup_error(path, f"expected a JSON object, found unreadable content ({exc})") from exc
+    if not isinstance(value, dict):
+        raise _backup_error(path, f"expected a JSON object, found {type(value).__name__}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise _backup_error(path, f"expected the keys {list(keys)}, found {sorted(value)}")
+    return value
+
+
+def read_backup_epoch(path):
+    """The number of completed epochs in Keras' ``training_metadata.json`` (a whole number >= 0)."""
+    epoch = read_backup_json(path, keys=("epoch",))["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise _backup_error(path, f"expected 'epoch' to be a whole number >= 0, found {epoch!r}")
+    return epoch
+
+
+def check_backup_weights(backup_dir, output_dir=None):
+    """Open the weight files a resumed run will load, so that a damaged one is named before training.
+
+    Checks ``latest.weights.h5`` in ``backup_dir`` and, if ``output_dir`` is
+    given, ``best.weights.h5`` and its ``.json`` state there (when present).
+
+    Raises:
+        RecipeError: naming the damaged file and pointing to ``--fresh``.
+    """
+    import os
+
+    import h5py
+
+    paths = [os.path.join(backup_dir, "latest.weights.h5")]
+    if output_dir is not None and os.path.isfile(os.path.join(output_dir, "best.weights.h5.json")):
+        read_backup_json(os.path.join(output_dir, "best.weights.h5.json"), keys=("best", "epoch"))
+        paths.append(os.path.join(output_dir, "best.weights.h5"))
+    for path in paths:
+        if not os.path.isfile(path):
+            if path.endswith("latest.weights.h5"):
+                raise _backup_error(path, "expected the weights of the last completed epoch, found no file")
+            continue
+        try:
+            with h5py.File(path, "r") as f:
+                f.visit(lambda name: None)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise _backup_error(path, f"expected an HDF5 weights file, found unreadable content ({exc})") from exc
 
 
 #: Flags that may change between an interrupted run and its resumption (``--epochs`` may grow).
@@ -594,6 +693,36 @@ def seed_states_kept(model):
             v.assign(state)
 
 
+class TrainingDone(_keras_callback_base()):
+    """Write ``filepath`` (JSON) when ``fit`` returns normally: the run's training is finished.
+
+    With ``BackupAndRestore(delete_checkpoint=False)`` the backup outlives
+    ``fit``; this marker tells a rerun of a run stopped before its results
+    were written to evaluate the backup's weights instead of training on
+    (which, after early stopping, would add epochs the run never had).
+
+    Args:
+        filepath: the marker file (inside the backup folder).
+        epochs: the run's ``--epochs``.
+    """
+
+    def __init__(self, filepath, epochs):
+        super().__init__()
+        self.filepath, self.epochs = filepath, int(epochs)
+        self.epochs_completed = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_completed = epoch + 1
+
+    def on_train_end(self, logs=None):
+        import json
+        import os
+
+        with open(self.filepath + ".tmp", "w") as f:
+            json.dump({"epochs": self.epochs, "epochs_completed": self.epochs_completed}, f)
+        os.replace(self.filepath + ".tmp", self.filepath)
+
+
 class SeedStateBackup(_keras_callback_base()):
     """Save / restore the states of the model's random seed generators.
 
@@ -616,6 +745,7 @@ class SeedStateBackup(_keras_callback_base()):
 
     def on_epoch_begin(self, epoch, logs=None):
         import os
+        import zipfile
 
         import numpy as np
 
@@ -624,12 +754,17 @@ class SeedStateBackup(_keras_callback_base()):
         self._restored = True
         if epoch == 0 or not os.path.isfile(self._path(epoch - 1)):
             return
-        stored = np.load(self._path(epoch - 1))
+        try:
+            with np.load(self._path(epoch - 1)) as npz:
+                stored = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # e.g. a truncated write
+            raise _backup_error(self._path(epoch - 1), f"expected an .npz of seed states, found unreadable "
+                                                       f"content ({type(exc).__name__}: {exc})") from exc
         variables = seed_variables(self.model)
-        if len(stored.files) != len(variables):
+        if len(stored) != len(variables):
             raise RecipeError(
                 f"{self._path(epoch - 1)}: expected {len(variables)} seed states for this model, "
-                f"found {len(stored.files)} (the backup belongs to another model; use --fresh)"
+                f"found {len(stored)} (the backup belongs to another model; use --fresh)"
             )
         for i, v in enumerate(variables):
             v.assign(stored[f"s{i}"])
@@ -654,9 +789,9 @@ def keep_history_rows(path, epochs):
 
     if not os.path.isfile(path):
         return
-    with open(path) as f:
+    with open(path, newline="") as f:  # keep the CSV writer's own line endings (CRLF)
         lines = f.readlines()
-    with open(path, "w") as f:
+    with open(path, "w", newline="") as f:
         f.writelines(lines[: 1 + epochs])
 
 
@@ -686,13 +821,11 @@ class EarlyStoppingBackup(_keras_callback_base()):
         self._restored = False
 
     def _load(self):
-        import json
         import os
 
         if not os.path.isfile(self.filepath):
             return {}
-        with open(self.filepath) as f:
-            return json.load(f)
+        return read_backup_json(self.filepath)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._restored:
@@ -748,7 +881,6 @@ class BestWeights(_keras_callback_base()):
 
     def __init__(self, filepath, monitor="val_loss", mode="min", keep_ties="later", resume=False):
         super().__init__()
-        import json
         import os
 
         if mode not in ("min", "max"):
@@ -759,8 +891,7 @@ class BestWeights(_keras_callback_base()):
         self.state_path = filepath + ".json"
         self.best, self.best_epoch = None, None
         if resume and os.path.isfile(self.state_path) and os.path.isfile(filepath):
-            with open(self.state_path) as f:
-                state = json.load(f)
+            state = read_backup_json(self.state_path, keys=("best", "epoch"))
             self.best, self.best_epoch = state["best"], state["epoch"]
 
     def _improved(self, value):

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -122,6 +123,9 @@ def test_interrupted_run_resumes_without_losing_progress(full_run, tmp_path):
     resumed = run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
     assert resumed["epochs_run_this_call"] == 2  # epochs 3 and 4 only
     assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 4
+    raw = (out / "history.csv").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n") == 1 + 4  # one line ending throughout (the CSV writer's)
+    assert not (out / "backup").exists()  # removed once results.json is written
     # Same batches, same optimizer state, same dropout seeds: identical to the uninterrupted run.
     assert resumed["best_epoch"] == results["best_epoch"]
     np.testing.assert_allclose(
@@ -153,6 +157,68 @@ def test_interrupted_run_keeps_its_early_stopping_progress(tmp_path):
     assert resumed["epochs_run_this_call"] == 1
     assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 3
     assert resumed["metrics"] == pytest.approx(straight["metrics"], rel=1e-6)
+
+
+def _interrupted_evaluation(recipe):
+    def evaluate(model, dataset, args):
+        raise Interrupted("simulated interruption after training, before results.json")
+
+    return dataclasses.replace(recipe, evaluate=evaluate)
+
+
+def test_run_stopped_after_training_is_evaluated_not_trained_again(tmp_path):
+    early = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [_never_improving_early_stopping()])
+    argv = ["--verbose", "0", "--epochs", "6", "--no-export"]
+    straight = run_recipe(early, argv + ["--output-dir", str(tmp_path / "straight")], exit_on_error=False)
+    out = tmp_path / "stopped"
+    with pytest.raises(Interrupted):
+        run_recipe(_interrupted_evaluation(early), argv + ["--output-dir", str(out)], exit_on_error=False)
+    assert json.loads((out / "backup" / "training_done.json").read_text()) == {"epochs": 6, "epochs_completed": 3}
+    with pytest.raises(RecipeError, match=r"finished with --epochs 6 \(3 epochs run\).*found --epochs 8"):
+        run_recipe(early, ["--verbose", "0", "--epochs", "8", "--no-export", "--output-dir", str(out)],
+                   exit_on_error=False)
+    again = run_recipe(early, argv + ["--output-dir", str(out)], exit_on_error=False)
+    # Training the early-stopped run on would add a 4th epoch; its weights are evaluated as they were.
+    assert again["epochs_run_this_call"] == 0
+    assert again["best_epoch"] == straight["best_epoch"]
+    assert again["metrics"] == pytest.approx(straight["metrics"], rel=1e-6)
+    assert len((out / "history.csv").read_text().strip().splitlines()) == 1 + 3
+    assert not (out / "backup").exists()
+
+
+def test_resuming_with_fewer_epochs_than_already_run_is_refused(tmp_path):
+    out = tmp_path / "fewer"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--no-export"]
+    with pytest.raises(Interrupted):
+        run_recipe(dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(2)]),
+                   argv + ["--epochs", "5"], exit_on_error=False)
+    with pytest.raises(RecipeError, match=r"--epochs 2: .* already completed 3 epochs; expected --epochs >= 3"):
+        run_recipe(toy_recipe.RECIPE, argv + ["--epochs", "2"], exit_on_error=False)
+
+
+@pytest.mark.parametrize("damaged, content, message", [
+    ("backup/training_metadata.json", b"", "expected a JSON object, found unreadable content"),
+    ("backup/run_settings.json", b"[1, 2]", "expected a JSON object, found list"),
+    ("backup/latest.weights.h5", b"\x89HDF\r\n", "expected an HDF5 weights file, found unreadable content"),
+    ("best.weights.h5.json", b"{\"best\": 1.0}", "expected the keys \\['best', 'epoch'\\], found \\['best'\\]"),
+    ("backup/seed_states_1.npz", b"PK\x03\x04", "expected an .npz of seed states, found unreadable content"),
+])
+def test_damaged_backup_file_is_named_with_the_way_out(damaged, content, message, tmp_path):
+    out = tmp_path / "damaged"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--no-export", "--epochs", "4"]
+    with pytest.raises(Interrupted):
+        run_recipe(dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(1)]), argv,
+                   exit_on_error=False)
+    assert (out / damaged).is_file()
+    (out / damaged).write_bytes(content)  # a write cut short
+    with pytest.raises(RecipeError) as info:
+        run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
+    assert str(info.value).startswith(str(out / damaged) + ": ")
+    assert len(str(info.value).splitlines()) == 1
+    assert re.search(message, str(info.value)), str(info.value)
+    assert "add --fresh" in str(info.value)
+    fresh = run_recipe(toy_recipe.RECIPE, argv + ["--fresh"], exit_on_error=False)
+    assert fresh["epochs_run_this_call"] == 4
 
 
 def test_early_stopping_that_keeps_weights_in_memory_is_refused(tmp_path):
