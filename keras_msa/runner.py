@@ -361,7 +361,9 @@ def _run(recipe, args):
             drop_remainder=d["drop_remainder"], start_epoch=start_epoch,
         )
     except ValueError as exc:  # e.g. fewer training samples than one batch with drop_remainder
-        raise RecipeError(f"--batch-size {global_batch}: {exc}") from exc
+        more = " (or --synthetic-sizes with a larger train size)" if dataset.info.get("synthetic") else ""
+        raise RecipeError(f"--batch-size {global_batch}: {exc} Expected a batch size of at most the training "
+                          f"split's samples{more}.") from exc
     # monitor=None keeps the last epoch's weights (fixed-epoch protocols, e.g. bc-LSTM MOSI).
     best = None
     if d["monitor"] is not None:
@@ -423,6 +425,11 @@ def _run(recipe, args):
         from keras_msa.export import export_saved_model
 
         export_path = export_saved_model(model, os.path.join(output_dir, "saved_model"))
+    elif os.path.isdir(os.path.join(output_dir, "saved_model")):  # an earlier run's export, not of this model
+        import shutil
+
+        shutil.rmtree(os.path.join(output_dir, "saved_model"))
+        print(f"--no-export: removed the earlier run's {output_dir}/saved_model (it does not hold this model)")
     results = {
         "recipe": recipe.name,
         "model": model.name,

@@ -155,7 +155,7 @@ def add_model_arguments(parser, default_preset, default_reconstruction="add_loss
     parser.add_argument("--input-noise", type=non_negative_float, default=0.0,
                         help="Gaussian noise (std) on the input features during training (not in the paper; "
                              "a regulariser for features that are cleaner on the training data than on unseen "
-                             "data, e.g. the bc-LSTM MOSI release). Default 0 (reference).")
+                             "data, e.g. the bc-LSTM MOSI release). Default %(default)s (0 is the reference).")
     parser.add_argument("--input-dropout", type=dropout_rate, default=0.0,
                         help="Dropout on the input features during training (not in the paper). Default 0.")
     parser.add_argument("--synthetic-sizes", default=None,

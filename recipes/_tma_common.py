@@ -97,7 +97,8 @@ def make_recipe(dataset_name):
         parser.add_argument("--init-style", choices=("torch", "keras"), default="torch",
                             help="Weight initialisation: PyTorch defaults (reference parity) or Keras'.")
         parser.add_argument("--synthetic-sizes", default=None,
-                            help="train,valid,test sizes of the synthetic data (default: the generator's).")
+                            help="train,valid,test sizes of the synthetic data (default: the generator's). The "
+                                 "TMA scripts drop the last incomplete batch: train needs >= --batch-size.")
         parser.add_argument("--f1-average", choices=("binary", "weighted", "macro"),
                             default="macro" if dataset_name == "youtube" else "binary",
                             help="F1 of the 'F1' column: the TMA code uses binary (MOSI, ICT-MMMO) and macro "
@@ -192,6 +193,9 @@ def make_recipe(dataset_name):
 
     def paper_results(args):
         row = PAPER_ROW[args.model]
+        ran = "+".join(m[0].upper() for m in _modalities(args)) if args.modalities else "the data's modalities"
+        print(f"the paper column is TMA Table 2, row '{row}' on {title} (T+A+V, the paper's features); "
+              f"this run used {ran} (see the data summary above)")
         if args.model == "mfn":
             print(f"note: the paper's '{row}' row was trained with the TMA code's window-1 MFN "
                   "(--model mfn_window1); --model mfn is the original window-2 MFN.")

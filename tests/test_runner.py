@@ -441,3 +441,13 @@ def test_training_state_built_before_fit_leaves_one_trace_of_the_train_step():
     model.fit(x, y, batch_size=4, epochs=2, verbose=0)
     assert _StepCountingModel.traces == 1  # Keras alone traces it twice (variables created in the first trace)
     assert not np.allclose(before[0], model.get_weights()[0])  # and it trains
+
+
+def test_no_export_removes_an_earlier_runs_saved_model(tmp_path, capsys):
+    out = tmp_path / "stale"
+    (out / "saved_model").mkdir(parents=True)
+    (out / "saved_model" / "saved_model.pb").write_bytes(b"an earlier run's export")
+    results, _ = _run(tmp_path, "stale", "--epochs", "1", "--no-export")
+    assert results["saved_model"] is None
+    assert not (out / "saved_model").exists()  # it would not match the new toy_bimodal_gru.keras
+    assert "--no-export: removed the earlier run's" in capsys.readouterr().out

@@ -61,6 +61,11 @@ def get_model(name, preset=None, **overrides):
         preset: str or None. Dataset preset (for example ``"mosi"``); ``None``
             uses the builder's own defaults.
         **overrides: configuration values that replace the preset's.
+            A preset's ``input_dims`` are the reference code's feature sizes;
+            data of other sizes need ``input_dims=...`` (for example the
+            public MFN h5 release has 36-d FACET vision where the TMA
+            ``mmmo`` / ``youtube`` presets, as the authors' scripts, take
+            35-d: ``input_dims={"text": 300, "audio": 74, "vision": 36}``).
 
     Returns:
         A functional ``keras.Model`` named ``name``.

@@ -241,7 +241,8 @@ def read_mfn_h5(
     if other_side:
         opposite = "leading" if detected == "post" else "trailing"
         warn(f"{folder}: {sum(other_side.values())} samples {other_side} have {opposite} all-zero word steps "
-             f"although the padding is detected as {detected!r}: their lengths count those steps as real "
+             f"although the files' padding is detected as {detected!r} (where the zero steps sit in the h5 "
+             "files; the splits may be re-padded to another side afterwards): their lengths count those steps as real "
              "(and a normaliser fitted on real steps makes them non-zero unless it is built with "
              "zero_steps='missing', recipe flag --zero-steps missing). "
              "info['padding_other_side'] records the counts.")
