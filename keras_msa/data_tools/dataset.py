@@ -45,6 +45,21 @@ def data_error(source, key, expected, found):
     return DataValidationError(f"{source}: key {key!r}: expected {expected}, found {found}.")
 
 
+def _check_integers(values, source, key, expected):
+    """Refuse a non-numeric, boolean or fractional array where whole numbers are expected (no truncation)."""
+    if values.dtype.kind not in "iuf":
+        found = f"dtype {values.dtype}"
+        if values.size:
+            first = values.reshape(-1)[0]
+            found += f" (first value {first.item() if isinstance(first, np.generic) else first!r})"
+        raise data_error(source, key, expected, found)
+    if values.dtype.kind == "f":
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            i = int(np.flatnonzero(bad.reshape(-1))[0])
+            raise data_error(source, key, expected, f"{values.reshape(-1)[i].item()!r} at index {i}")
+
+
 def move_steps(y, lengths, from_side, to_side, fill=0):
     """Move the ``lengths[i]`` real steps of ``y[i]`` (N, T, ...) from one padding side to the other."""
     T = y.shape[1]
@@ -282,12 +297,23 @@ class MSASplit:
             lengths = np.asarray(self.lengths[m])
             if lengths.shape != (n,):
                 raise data_error(src, f"{self.name}/{m}_lengths", f"shape ({n},)", f"shape {lengths.shape}")
+            _check_integers(lengths, src, f"{self.name}/{m}_lengths", "integer lengths")
             if lengths.min() < 0 or lengths.max() > x.shape[1]:
                 raise data_error(
                     src, f"{self.name}/{m}_lengths", f"values in [0, {x.shape[1]}]",
                     f"range [{lengths.min()}, {lengths.max()}]",
                 )
             self.lengths[m] = lengths.astype("int32")
+        if self.utterance_ids is not None:
+            uids = np.asarray(self.utterance_ids)
+            key = f"{self.name}/utterance_ids"
+            if self.level != "context":
+                raise data_error(src, key, "None (utterance ids belong to context-level data)",
+                                 f"an array of shape {uids.shape} for level {self.level!r}")
+            if uids.shape != (n, T):
+                raise data_error(src, key, f"shape ({n}, {T}) (one id per sample and utterance step)",
+                                 f"shape {uids.shape}")
+            self.utterance_ids = uids
         if self.level == "context":
             lengths = np.max(np.stack([self.lengths[m] for m in self.modalities]), axis=0)
             empty = np.flatnonzero(lengths == 0)

@@ -54,7 +54,18 @@ def _leaves(structure, path):
         for i, v in enumerate(structure):
             out.extend(_leaves(v, f"{path}[{i}]"))
         return out
-    return [(path, np.asarray(structure))]
+    array = np.asarray(structure)
+    if array.ndim == 0:
+        shown = repr(structure)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise ValueError(f"{path or 'The data'}: expected an array whose first axis is the samples (or a dict / list "
+                         f"of such arrays), found {type(structure).__name__} {shown} (no samples axis).")
+    return [(path, array)]
+
+
+def _check_x(x):
+    if x is None:
+        raise ValueError("`x` must be an array or a dict / list of arrays (first axis = samples). Received: x=None")
 
 
 def _check_sample_weight(y, sample_weight):
@@ -105,6 +116,7 @@ class EpochBatches(keras.utils.PyDataset):
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, seed=0, shuffle="epoch",
                  drop_remainder=False, start_epoch=0):
         super().__init__()
+        _check_x(x)
         _check_sample_weight(y, sample_weight)
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size = check_whole_number("batch_size", batch_size, 1)
@@ -162,6 +174,7 @@ def to_tf_dataset(x, y=None, sample_weight=None, batch_size=32, shuffle=False, s
     """
     import tensorflow as tf
 
+    _check_x(x)
     _check_sample_weight(y, sample_weight)
     batch_size = check_whole_number("batch_size", batch_size, 1)
     if seed is not None:

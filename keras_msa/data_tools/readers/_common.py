@@ -18,6 +18,9 @@ from keras_msa.data_tools.dataset import move_steps
 logger = logging.getLogger("keras_msa.data")
 
 SPLITS = ("train", "valid", "test")
+#: Prefix of the ids a reader makes up when the file has none (MulT pickles without ``id``):
+#: they say nothing of the videos, so :func:`group_by_video` refuses them.
+GENERATED_ID_PREFIX = "<no id>/"
 
 
 # ---------------------------------------------------------------- files
@@ -103,7 +106,14 @@ def as_numeric(x, source, key, allow_bool=True):
     if arr.dtype.kind == "b" and not allow_bool:
         raise data_error(source, key, "a numeric (int or float) array, not bool", f"dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":
-        raise data_error(source, key, "a numeric array", f"dtype {arr.dtype}")
+        found = f"dtype {arr.dtype}"
+        if arr.size:  # name the first value that is not a number
+            flat = arr.reshape(-1)
+            i = next((i for i, v in enumerate(flat) if isinstance(v, (bool, np.bool_))
+                      or not isinstance(v, (int, float, np.number))), 0)
+            v = flat[i].item() if isinstance(flat[i], np.generic) else flat[i]
+            found += f" (value {v!r} at index {tuple(int(k) for k in np.unravel_index(i, arr.shape))})"
+        raise data_error(source, key, "a numeric array", found)
     return arr
 
 
@@ -156,7 +166,8 @@ def to_lengths(x, source, key, n, max_len):
     if x.shape != (n,):
         raise data_error(source, key, f"shape ({n},)", f"shape {x.shape}")
     if x.dtype.kind == "f" and (not np.isfinite(x).all() or np.any(x != np.round(x))):
-        raise data_error(source, key, "integer lengths", "non-integer values")
+        i = int(np.flatnonzero(~np.isfinite(x) | (x != np.round(x)))[0])
+        raise data_error(source, key, "integer lengths", f"non-integer values ({x[i].item()!r} at index {i})")
     x = x.astype("int64")
     if x.size and (x.min() < 0 or x.max() > max_len):
         raise data_error(source, key, f"lengths in [0, {max_len}]", f"range [{x.min()}, {x.max()}]")
@@ -269,7 +280,7 @@ def repad(x, lengths, from_side, to_side):
 
 
 def check_widths(features, source):
-    """Every modality of ``{split: {modality: (N, T, d)}}`` has the same width d in every split."""
+    """Every modality of ``{split: {modality: (N, T, d)}}`` has the same width d and steps T in every split."""
     splits = list(features)
     for m in MODALITIES:
         have = [s for s in splits if m in features[s]]
@@ -281,6 +292,9 @@ def check_widths(features, source):
             if x.shape[2] != first.shape[2]:
                 raise data_error(source, f"{s}/{m}", f"feature dimension {first.shape[2]} (as {have[0]}/{m})",
                                  f"{x.shape[2]} (shape {x.shape})")
+            if x.shape[1] != first.shape[1]:
+                raise data_error(source, f"{s}/{m}", f"shape (*, {first.shape[1]}, {first.shape[2]}) "
+                                 f"({first.shape[1]} steps as {have[0]}/{m})", f"shape {x.shape}")
 
 
 def detect_side(arrays):

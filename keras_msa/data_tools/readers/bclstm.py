@@ -9,9 +9,9 @@ import os
 
 import numpy as np
 
+from keras_msa._checks import check_whole_number
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.readers._common import check_modalities
-from keras_msa.data_tools.readers._common import check_shape
 from keras_msa.data_tools.readers._common import check_sizes
 from keras_msa.data_tools.readers._common import data_error
 from keras_msa.data_tools.readers._common import get_key
@@ -20,6 +20,7 @@ from keras_msa.data_tools.readers._common import make_split
 from keras_msa.data_tools.readers._common import require_path
 from keras_msa.data_tools.readers._common import resolve_expected
 from keras_msa.data_tools.readers._common import to_float32
+from keras_msa.data_tools.readers._common import to_lengths
 
 BCLSTM_DIMS = {"text": 100, "audio": 73, "vision": 100}
 BCLSTM_FILES = {
@@ -51,6 +52,32 @@ def _read_csv(path):
     return table
 
 
+def _cell(table, column, row):
+    value = table[column].iloc[row]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _numeric_cells(table, path, names=None):
+    """The cells of ``table`` as float64; the first cell that is not a number is named
+    by row, column and value (empty cells stay NaN, for the callers' NaN checks)."""
+    import pandas as pd
+
+    names = names or {}
+    for column in table.columns:
+        values = table[column]
+        if values.dtype.kind in "iuf":
+            continue
+        bad = np.ones(len(values), dtype=bool) if values.dtype.kind == "b" else (
+            pd.to_numeric(values, errors="coerce").isna() & values.notna()).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            label = f" ({names[column]})" if column in names else ""
+            more = f" ({int(bad.sum())} non-numeric cells in this column)" if bad.sum() > 1 else ""
+            raise data_error(path, f"row {row}, column {column}{label}", "a number",
+                             f"{_cell(table, column, row)!r}{more}")
+    return table.apply(pd.to_numeric).to_numpy(dtype="float64")
+
+
 def split_clip_id(segment_id, source="<ids>", key="segment_id"):
     """``"<video>_<clip>"`` -> (video, int clip). Video ids may contain "_"."""
     video, sep, clip = str(segment_id).rpartition("_")
@@ -67,11 +94,13 @@ def read_mosi_sentiment(path):
     table = _read_csv(path)
     if table.shape[1] != 5:
         raise data_error(path, "<columns>", "5 columns (start, end, video_id, clip_index, sentiment)", table.shape[1])
-    try:
-        scores = table[4].to_numpy(dtype="float64")
-        clips = table[3].to_numpy(dtype="int64")
-    except (TypeError, ValueError) as e:
-        raise data_error(path, "sentiment/clip_index", "numeric columns 4 and 5", str(e)) from e
+    numeric = _numeric_cells(table[[3, 4]], path, names={3: "clip_index", 4: "sentiment"})
+    scores = numeric[:, 1]
+    fractional = ~np.isfinite(numeric[:, 0]) | (numeric[:, 0] != np.round(numeric[:, 0]))
+    if fractional.any():
+        row = int(np.flatnonzero(fractional)[0])
+        raise data_error(path, f"row {row}, column 3 (clip_index)", "an integer clip index", repr(_cell(table, 3, row)))
+    clips = numeric[:, 0].astype("int64")
     if not np.isfinite(scores).all():
         bad = int((~np.isfinite(scores)).sum())
         raise data_error(path, "sentiment", "finite scores", f"{bad} missing or non-finite")
@@ -108,6 +137,7 @@ def _read_split_tables(root, split, scores, transcripts_ids):
     index = _read_csv(index_path)
     if index.shape[1] != BCLSTM_DIMS["text"] + 1:
         raise data_error(index_path, "<columns>", f"{BCLSTM_DIMS['text'] + 1} columns", index.shape[1])
+    index_values = _numeric_cells(index, index_path)
     rows = index[0].to_numpy()
     if rows.dtype.kind not in "iu" or rows.min() < 0 or rows.max() >= len(transcripts_ids):
         raise data_error(
@@ -121,9 +151,9 @@ def _read_split_tables(root, split, scores, transcripts_ids):
         path = os.path.join(root, pattern.format(split=split))
         table = _read_csv(path)
         d = BCLSTM_DIMS[m]
-        to_float32(table.to_numpy(), path, "<features+label>", shape=(n, d + 1))  # validates
-        values = table.to_numpy(dtype="float64")
-        if m == "text" and not np.allclose(values[:, :-1], index.to_numpy(dtype="float64")[:, 1:], rtol=0, atol=1e-6):
+        values = _numeric_cells(table, path)
+        to_float32(values, path, "<features+label>", shape=(n, d + 1))  # validates
+        if m == "text" and not np.allclose(values[:, :-1], index_values[:, 1:], rtol=0, atol=1e-6):
             raise data_error(path, "features", f"the same text features as {index_path}", "different values")
         labels = values[:, -1]
         if not np.isin(labels, (0.0, 1.0)).all():
@@ -168,8 +198,7 @@ def _match_pickle(path, groups, audio, binary):
         to_float32(t[ix], path, f"{split}_X (item {ix})", shape=(V, max_len, BCLSTM_DIMS["audio"]))
         X = np.asarray(t[ix], dtype="float64")
         y = to_float32(t[iy], path, f"{split}_y (item {iy})", shape=(V, max_len), allow_bool=False)
-        lens = np.asarray(t[il]).reshape(-1)
-        check_shape(lens, path, f"{split}_length (item {il})", (V,))
+        lens = to_lengths(t[il], path, f"{split}_len (item {il})", V, int(max_len))
         used = set()
         rows_order = [None] * V
         for video, rows in groups[split].items():
@@ -255,6 +284,8 @@ def read_bclstm_mosi(
         raise ValueError(f"`level` must be 'context' or 'segment'. Received: level={level!r}")
     if video_order not in ("auto", "pickle", "csv", "sorted"):
         raise ValueError(f"`video_order` must be 'auto', 'pickle', 'csv' or 'sorted'. Received: {video_order!r}")
+    if max_utterances is not None:
+        max_utterances = check_whole_number("max_utterances", max_utterances, 1)
     modalities = check_modalities(modalities) or tuple(BCLSTM_DIMS)
     root = os.fspath(root)
     require_path(root, "<root>", "the mosi_bclstm folder")
@@ -276,12 +307,14 @@ def read_bclstm_mosi(
             os.path.join(root, "OpinionLevelSentiment.csv"), "video_id/clip_index",
             "a score for every segment of transcripts.csv", f"{len(missing)} missing (first {missing[0]!r})",
         )
-    t_labels = transcripts[3].to_numpy()
+    t_labels = _numeric_cells(transcripts[[3]], transcripts_path, names={3: "label"})[:, 0]
     t_scores = np.array([scores[s] for s in transcripts_ids])
     bad = np.flatnonzero(t_labels != (t_scores >= 0))
     if bad.size:
-        raise data_error(transcripts_path, f"row {int(bad[0])} label", "label == (score >= 0)",
-                         f"{bad.size} mismatches")
+        i = int(bad[0])
+        raise data_error(transcripts_path, f"row {i}, column 3 (label)",
+                         f"label == (score >= 0) (score of {str(transcripts_ids[i])!r} is {t_scores[i]})",
+                         f"{_cell(transcripts, 3, i)!r} ({bad.size} mismatches)")
 
     tables = {s: _read_split_tables(root, s, scores, transcripts_ids) for s in BCLSTM_SPLITS}
     check_sizes({s: len(tables[s][0]) for s in BCLSTM_SPLITS}, known, os.path.join(root, "data", "text_{split}.csv"),
@@ -343,7 +376,7 @@ def read_bclstm_mosi(
         elif order_used == "sorted":
             videos = sorted(videos)
         longest = max(len(groups[s][v]) for v in videos)
-        T = longest if max_utterances is None else int(max_utterances)
+        T = longest if max_utterances is None else max_utterances
         if pickle_max is not None and max_utterances is None:
             T = max(T, pickle_max)
         if longest > T:
@@ -373,6 +406,21 @@ def read_bclstm_mosi(
 
 HFFN_SIZES = {"train": 62, "test": 31}
 _HFFN_MODALITY_KEYS = {"text": "text", "audio": "audio", "vision": "video"}
+
+
+def _num_videos(x, path, key):
+    """First dimension of a (videos, utterances, d) feature array of the HFFN pickle."""
+    try:
+        shape = np.shape(x)
+    except ValueError:  # ragged nested lists
+        shape = None
+    if shape is None or len(shape) != 3:
+        if x is None:
+            found = "None"
+        else:
+            found = f"a ragged {type(x).__name__}" if shape is None else f"{type(x).__name__} of shape {shape}"
+        raise data_error(path, key, "an array of shape (videos, utterances, d)", found)
+    return shape[0]
 
 
 def read_hffn_pickle(path, labels_root=None, zero_padding=True, modalities=None, expected_sizes="auto"):
@@ -415,7 +463,7 @@ def read_hffn_pickle(path, labels_root=None, zero_padding=True, modalities=None,
         except Exception as e:
             raise data_error(order_path, "<json>", "a readable JSON file", f"{type(e).__name__}: {e}") from e
         scores = read_mosi_sentiment(os.path.join(os.fspath(labels_root), "OpinionLevelSentiment.csv"))
-    check_sizes({s: np.shape(get_key(data, f"text_{s}", path))[0] for s in BCLSTM_SPLITS},
+    check_sizes({s: _num_videos(get_key(data, f"text_{s}", path), path, f"text_{s}") for s in BCLSTM_SPLITS},
                 resolve_expected(expected_sizes, HFFN_SIZES), path, "videos")
     splits = {}
     for s in BCLSTM_SPLITS:

@@ -11,9 +11,11 @@ import re
 
 import numpy as np
 
+from keras_msa._checks import check_whole_number
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.dataset import MSASplit
 from keras_msa.data_tools.dataset import data_error
+from keras_msa.data_tools.readers._common import GENERATED_ID_PREFIX
 from keras_msa.data_tools.readers._common import check_unique_ids
 
 POOLINGS = ("mean", "last", "none")
@@ -72,6 +74,12 @@ def _group_split(split, max_utterances, pooling, overflow, id_parser, padding):
     if split.level != "segment":
         raise data_error(split.source, f"{split.name}/level", "segment-level data to group", split.level)
     parse = id_parser or parse_segment_id
+    generated = np.char.startswith(np.asarray(split.ids, dtype=str), GENERATED_ID_PREFIX)
+    if generated.any():
+        first = str(split.ids[int(np.flatnonzero(generated)[0])])
+        raise data_error(split.source, f"{split.name}/id",
+                         "segment ids naming their video (the file's 'id' key) to group segments into videos",
+                         f"no 'id' key: {int(generated.sum())} generated ids such as {first!r}")
     check_unique_ids(split.ids, split.source, f"{split.name}/ids")
     videos = {}
     for i, sid in enumerate(split.ids):
@@ -168,8 +176,8 @@ def group_by_video(data, max_utterances=None, pooling="mean", overflow="error", 
         raise ValueError(f"`overflow` must be one of {OVERFLOWS}. Received: overflow={overflow!r}")
     if padding not in ("pre", "post"):
         raise ValueError(f"`padding` must be 'pre' or 'post'. Received: padding={padding!r}")
-    if max_utterances is not None and int(max_utterances) < 1:
-        raise ValueError(f"`max_utterances` must be >= 1. Received: max_utterances={max_utterances!r}")
+    if max_utterances is not None:
+        max_utterances = check_whole_number("max_utterances", max_utterances, 1)
     kwargs = dict(max_utterances=max_utterances, pooling=pooling, overflow=overflow, id_parser=id_parser,
                   padding=padding)
     if isinstance(data, MSASplit):

@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from keras_msa._checks import check_whole_number
 from keras_msa.data_tools import alignment
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.folds import load_folds
@@ -364,9 +365,7 @@ def read_sdk_csd(
     if unlabelled_videos not in ("drop", "error"):
         raise ValueError("`unlabelled_videos` must be 'drop' or 'error'. "
                          f"Received: unlabelled_videos={unlabelled_videos!r}")
-    if int(seq_len) < 1:
-        raise ValueError(f"`seq_len` must be >= 1. Received: seq_len={seq_len!r}")
-    seq_len = int(seq_len)
+    seq_len = check_whole_number("seq_len", seq_len, 1)
     folds_source = os.fspath(folds) if isinstance(folds, (str, os.PathLike)) else "<folds>"
     if isinstance(folds, (str, os.PathLike)):
         folds = load_folds(folds)

@@ -144,8 +144,10 @@ def read_mfn_h5(
         raise ValueError(f"`padding` must be None, 'pre' or 'post'. Received: padding={padding!r}")
     if lengths not in ("shared", "per_modality"):
         raise ValueError(f"`lengths` must be 'shared' or 'per_modality'. Received: lengths={lengths!r}")
-    if audio_clip is not None and not audio_clip > 0:
-        raise ValueError(f"`audio_clip` must be None or > 0. Received: audio_clip={audio_clip!r}")
+    if audio_clip is not None and (isinstance(audio_clip, (bool, np.bool_))
+                                   or not isinstance(audio_clip, (int, float, np.integer, np.floating))
+                                   or not 0 < audio_clip < np.inf):
+        raise ValueError(f"`audio_clip` must be None or a finite number > 0. Received: audio_clip={audio_clip!r}")
     requested = check_modalities(modalities)
     features, labels, sources, missing = {s: {} for s in SPLITS}, {}, {}, []
     files = {s: {} for s in SPLITS}  # the file of every loaded array, for messages
@@ -210,6 +212,10 @@ def read_mfn_h5(
             if x.shape[1] != next(iter(features[s].values())).shape[1]:
                 raise data_error(files[s][m], key, "the same number of word steps in every modality",
                                  x.shape[1])
+            T = features[SPLITS[0]][m].shape[1]
+            if x.shape[1] != T:
+                raise data_error(files[s][m], key, f"shape (*, {T}, {x.shape[2]}) ({T} word steps as "
+                                 f"{files[SPLITS[0]][m]})", f"shape {x.shape}")
         sizes[s] = n
     check_sizes(sizes, resolve_expected(expected_sizes, MFN_SIZES[dataset]), folder)
 

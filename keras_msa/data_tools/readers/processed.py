@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from keras_msa.data_tools.dataset import MSADataset
+from keras_msa.data_tools.readers._common import GENERATED_ID_PREFIX
 from keras_msa.data_tools.readers._common import SPLITS
 from keras_msa.data_tools.readers._common import as_numeric
 from keras_msa.data_tools.readers._common import check_modalities
@@ -122,6 +123,8 @@ def read_mult_pickle(
         segment-level MSADataset. Labels "sentiment" (N,), or for IEMOCAP
         "onehot" (N, 4, 2) float32 and "class" (N, 4) int32 (1 = present).
         Multi-field ids (video, start, end) become ``"video$_$start$_$end"``.
+        A split without ``id`` (optional in MulT) gets ids ``"<no id>/<split>/<i>"``:
+        fine at segment level, refused by :func:`group_by_video` (no video ids).
     """
     path = os.fspath(path)
     modalities = check_modalities(modalities) or _MODALITY_KEYS
@@ -149,8 +152,8 @@ def read_mult_pickle(
         if "id" in d:
             ids[s] = decode_ids(d["id"], path, f"{s}/id", n)
         else:
-            logger.info("%s: split %r has no 'id' key; using generated ids.", path, s)
-            ids[s] = np.array([f"{s}_{i}" for i in range(n)])
+            logger.info("%s: split %r has no 'id' key; using generated ids (not groupable by video).", path, s)
+            ids[s] = np.array([f"{GENERATED_ID_PREFIX}{s}/{i}" for i in range(n)])
     check_sizes(sizes, resolve_expected(expected_sizes, MULT_SIZES.get(name)), path)
     dims = resolve_expected(expected_dims, MULT_DIMS.get(name)) or {}
     for s in SPLITS:
