@@ -435,7 +435,7 @@ def _run(recipe, args):
         "model": model.name,
         "dataset": dataset.name,
         "synthetic": bool(dataset.info.get("synthetic")),
-        "data": {k: v for k, v in dataset.info.items() if isinstance(v, (str, int, float, bool))},
+        "data": data_facts(dataset.info),
         "metrics": metrics,
         "paper": paper,
         "num_params": int(model.count_params()),
@@ -458,6 +458,43 @@ def _run(recipe, args):
     print(f"wrote {output_dir}/results.json, {model_path}" + (f", {export_path}" if export_path else ""))
     del np
     return results
+
+
+#: ``dataset.info`` entries kept out of ``results.json``: saved on their own, or the data themselves.
+_INFO_NOT_IN_RESULTS = ("preprocessing", "raw_text")
+
+
+def data_facts(info, max_chars=20000):
+    """The entries of a dataset's ``info`` that ``results.json`` records.
+
+    Scalars, and the small lists / dicts readers use to report what they did
+    to the data (``missing_files``, ``padding_other_side``, ``audio_clipped``,
+    ...). Left out: ``preprocessing`` (``preprocessing.json``), ``raw_text``
+    and any value that is not JSON or whose JSON exceeds ``max_chars``; their
+    keys are listed under ``"not_recorded"`` so nothing disappears silently.
+    """
+    import json
+
+    facts, skipped = {}, []
+    for key, value in info.items():
+        if key in _INFO_NOT_IN_RESULTS:
+            skipped.append(key)
+            continue
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            facts[key] = value
+            continue
+        try:
+            text = json.dumps(value, default=_json_default)
+        except (TypeError, ValueError):
+            skipped.append(key)
+            continue
+        if len(text) > max_chars:
+            skipped.append(key)
+        else:
+            facts[key] = json.loads(text)
+    if skipped:
+        facts["not_recorded"] = sorted(skipped)
+    return facts
 
 
 def build_training_state(model, batch):

@@ -451,3 +451,17 @@ def test_no_export_removes_an_earlier_runs_saved_model(tmp_path, capsys):
     assert results["saved_model"] is None
     assert not (out / "saved_model").exists()  # it would not match the new toy_bimodal_gru.keras
     assert "--no-export: removed the earlier run's" in capsys.readouterr().out
+
+
+def test_results_record_the_readers_reports_but_not_the_data():
+    from keras_msa.runner import data_facts
+
+    info = {"synthetic": False, "padding_detected": "post", "score_range": None,
+            "missing_files": {"train": ["text"]}, "padding_other_side": {"train": np.int64(30)},
+            "audio_clipped": np.array([1, 2]), "preprocessing": {"text": {"mean": [0.0]}},
+            "raw_text": {"train": ["a b c"]}, "per_sample": list(range(5000))}
+    assert data_facts(info) == {
+        "synthetic": False, "padding_detected": "post", "score_range": None,
+        "missing_files": {"train": ["text"]}, "padding_other_side": {"train": 30}, "audio_clipped": [1, 2],
+        "not_recorded": ["per_sample", "preprocessing", "raw_text"],  # 5000 numbers exceed 20,000 characters
+    }
