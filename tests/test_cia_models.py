@@ -259,6 +259,34 @@ def test_cia_mosei_recipe_runs_on_synthetic_data(tmp_path):
     assert os.path.isfile(os.path.join(tmp_path, "cia_mosei.keras"))
 
 
+def test_interrupted_cia_mosei_run_resumes_to_the_uninterrupted_numbers(tmp_path):
+    # The CIA graph draws from several random streams (input noise, dropout in the GRUs and Dense blocks) and
+    # adds the IIM losses: a resumed run must restore all of them to reproduce the straight run.
+    import dataclasses
+
+    mod = import_recipe_module("cia_mosei")
+
+    class Interrupted(Exception):
+        pass
+
+    class InterruptAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise Interrupted
+
+    argv = ["--synthetic-sizes", "24,8,8", "--epochs", "2", "--rnn-units", "4", "--dense-units", "8",
+            "--modalities", "text,audio", "--input-noise", "0.5", "--no-export", "--verbose", "0"]
+    straight = mod.run_recipe(mod.RECIPE, argv + ["--output-dir", str(tmp_path / "straight")], exit_on_error=False)
+    out = str(tmp_path / "resumed")
+    interrupted = dataclasses.replace(mod.RECIPE, callbacks=lambda args: [InterruptAfterFirstEpoch()])
+    with pytest.raises(Interrupted):
+        mod.run_recipe(interrupted, argv + ["--output-dir", out], exit_on_error=False)
+    resumed = mod.run_recipe(mod.RECIPE, argv + ["--output-dir", out], exit_on_error=False)
+    assert resumed["epochs_run_this_call"] == 1
+    assert resumed["best_epoch"] == straight["best_epoch"]
+    assert resumed["metrics"] == straight["metrics"]
+
+
 def test_cia_youtube_recipe_runs_on_synthetic_data(tmp_path):
     results = _run_recipe("cia_youtube", ["--synthetic-sizes", "12,6,6", "--epochs", "1", "--modalities",
                                           "audio,vision", "--rnn-units", "4", "--dense-units", "8",
