@@ -212,10 +212,11 @@ def read_mfn_h5(
             if x.shape[1] != next(iter(features[s].values())).shape[1]:
                 raise data_error(files[s][m], key, "the same number of word steps in every modality",
                                  x.shape[1])
-            T = features[SPLITS[0]][m].shape[1]
+            first = next(t for t in SPLITS if m in features[t])
+            T = features[first][m].shape[1]
             if x.shape[1] != T:
                 raise data_error(files[s][m], key, f"shape (*, {T}, {x.shape[2]}) ({T} word steps as "
-                                 f"{files[SPLITS[0]][m]})", f"shape {x.shape}")
+                                 f"{files[first][m]})", f"shape {x.shape}")
         sizes[s] = n
     check_sizes(sizes, resolve_expected(expected_sizes, MFN_SIZES[dataset]), folder)
 
