@@ -91,6 +91,15 @@ def test_requested_modality_with_a_missing_split_file_is_an_error(tmp_path, spli
     assert d.modalities == ("audio", "vision") and d.info["missing_files"] == [str(missing)]
 
 
+def test_mfn_release_segments_have_no_video_ids_to_group_by(tmp_path):
+    write_youtube(tmp_path / "youtube", np.random.default_rng(0), with_train_text=True)
+    d = read_mfn_h5(tmp_path, "youtube", expected_sizes=None)
+    assert list(d.test.ids[:2]) == ["<no id>/youtube/test/0", "<no id>/youtube/test/1"]
+    # the old ids ("youtube_test_0") parsed as one video "youtube_test": the whole split as one video
+    raises(lambda: group_by_video(d), "key 'train/id'", "found no 'id' key: 6 generated ids",
+           "'<no id>/youtube/train/0'")
+
+
 # ------------------------------------------------ 4. MSASplit lengths / utterance ids, group_by_video
 def _split_kwargs(level="segment", T=4):
     n = 3

@@ -18,6 +18,7 @@ import numpy as np
 from keras_msa.data_tools.dataset import MSADataset
 from keras_msa.data_tools.dataset import lengths_from_padding
 from keras_msa.data_tools.labels import FeatureNormalizer
+from keras_msa.data_tools.readers._common import GENERATED_ID_PREFIX
 from keras_msa.data_tools.readers._common import SPLITS
 from keras_msa.data_tools.readers._common import check_modalities
 from keras_msa.data_tools.readers._common import check_sizes
@@ -263,7 +264,8 @@ def read_mfn_h5(
         else:
             lens = {m: lengths_from_padding(x, detected) for m, x in features[s].items()}
         features[s] = {m: repad(x, lens[m], detected, side) for m, x in features[s].items()}
-        ids = np.array([f"{dataset}_{s}_{i}" for i in range(sizes[s])])
+        # The release has no segment ids: made-up ones, which group_by_video refuses (they name no video).
+        ids = np.array([f"{GENERATED_ID_PREFIX}{dataset}/{s}/{i}" for i in range(sizes[s])])
         ranges = {"score": MMMO_RANGE} if dataset == "mmmo" else None
         splits[s] = make_split(s, features[s], lens, labels[s], ids, padding=side, level="segment",
                                source=sources[s], label_ranges=ranges)
