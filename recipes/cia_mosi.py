@@ -14,13 +14,16 @@ does. ``--heads sentiment,intensity`` adds the 2-class softmax head (then Acc2
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_hffn --format hffn \\
         --labels-dir ../shared/datasets/mosi_bclstm         # MMMU-BA's input (see below)
 
-Protocol (no test-set selection). The text and video extractors of this
-release were trained on the 62 training videos, so held-out training videos
-are not a usable validation set (a linear probe scores 97 % on them vs 75 % on
-test). The recipe therefore trains on all 62 training videos for a **fixed
-number of epochs** and evaluates the weights after the last epoch (the
+Protocol (no checkpoint selected on test). The text and video extractors of
+this release were trained on the 62 training videos, so held-out training
+videos are not a usable validation set (a linear probe scores 97 % on them vs
+75 % on test). The recipe therefore trains on all 62 training videos for a
+**fixed number of epochs** and evaluates the weights after the last epoch (the
 runner's ``monitor=None``; ``results.json`` records ``"selection": "last
-epoch"``).
+epoch"``). With no validation data, the three non-paper defaults below were
+settled with diagnostic runs that logged test accuracy (disclosed step by step
+in ``benchmarks/bench_cia_mosi.py``, "How the defaults were chosen"): a run
+selects nothing on test, but the defaults are not free of the test split.
 
 Defaults: batch 16, Adam 1e-3 (paper), the published CIA run's sizes (r 50,
 td 200, dropout 0.5, recurrent dropout 0.3), features z-scored with training
@@ -41,8 +44,17 @@ features (history and numbers in ``benchmarks/bench_cia_mosi.py``):
   data (15 epochs x 2 batches of 32 from 50 videos; here 4 batches of 16 per
   epoch).
 
-``--heads sentiment,intensity --input-noise 0 --epochs 15`` is the plain
-reference setup (mean Acc2 76.2 over 5 seeds, see the benchmark).
+The authors' setup is ``--heads sentiment --input-noise 0 --epochs 50
+--normalize split_max`` (class head only, 50 epochs, the script's per-split
+max scaling; checkpoints were then kept on validation data this release does
+not have). The benchmark's a-priori protocol ``--heads sentiment,intensity
+--input-noise 0 --epochs 15`` (the MMMU-BA epoch count) scores 76.2 (mean
+Acc2, 5 seeds).
+
+``--num-classes 7`` trains the paper's 7-class MOSI head (``--seven-class
+round7``: round(clip(score)), the MOSI lineage's Acc7, or ``binned7``) on the
+continuous scores; ``Acc7`` then comes from the class head and ``Acc2`` / ``F1``
+from the intensity head's sign when it is trained.
 
 Options measured against these defaults (seeds 0-4, in the benchmark):
 ``--intensity-loss mae`` (L1, the MOSI regression lineage's loss) and
@@ -92,15 +104,22 @@ def add_arguments(parser):
     parser.add_argument("--heads", default="intensity",
                         help="Comma-separated heads among sentiment,intensity (default intensity: Acc2 / F1 from its "
                              "sign; with sentiment, from the class head; both are trained jointly).")
+    parser.add_argument("--num-classes", type=int, choices=(2, 7), default=2,
+                        help="Classes of the sentiment head (with --heads sentiment...): 2 (score >= 0, the "
+                             "bc-LSTM labels) or 7 (the paper's MOSI 7-class setup; see --seven-class).")
+    parser.add_argument("--seven-class", choices=("round7", "binned7"), default="round7",
+                        help="7-class labels: round(clip(score)) (MOSI lineage) or the third-party CIA/CIM bins.")
     parser.add_argument("--intensity-loss", choices=common.INTENSITY_LOSSES, default="mse",
                         help="Loss of the intensity head: mse (the paper) or mae (L1, the MOSI regression "
                              "lineage: MFN, MulT, TMA).")
     parser.add_argument("--normalize",
-                        choices=("none", "standard", "standard_tanh", "robust_tanh", "split_standard_tanh", "max_abs"),
+                        choices=("none", "standard", "standard_tanh", "robust_tanh", "split_standard_tanh", "max_abs",
+                                 "split_max"),
                         default="standard_tanh",
                         help="Feature normalisation: fitted on the training videos (robust_tanh: median / IQR "
-                             "instead of mean / std), or (split_standard_tanh) every split z-scored with its own "
-                             "statistics (transductive, no labels).")
+                             "instead of mean / std), or every split scaled by its own statistics (transductive, "
+                             "no labels): split_standard_tanh z-scores, split_max divides by the split's maximum "
+                             "absolute value (the authors' script).")
     parser.add_argument("--unit-norm", default="",
                         help="Comma-separated modalities whose utterance vectors are L2-normalised before the "
                              "normalisation (per utterance, inductive). Default none.")
@@ -115,6 +134,10 @@ def add_arguments(parser):
 
 def _heads(args):
     return common.parse_heads(args.heads, ("sentiment", "intensity"))
+
+
+def _convention(args):
+    return {2: "has_zero", 7: args.seven_class}[args.num_classes]
 
 
 def load_data(args):
@@ -133,6 +156,10 @@ def load_data(args):
         from keras_msa.data_tools.readers import read_bclstm_mosi
 
         data = read_bclstm_mosi(args.data_dir)
+    if args.num_classes != 2 and "sentiment" in _heads(args) and "sentiment" not in data.train.labels:
+        raise RecipeError(f"--num-classes {args.num_classes}: expected continuous sentiment scores for the "
+                          f"{args.seven_class} classes, found only the labels {sorted(data.train.labels)} "
+                          "(--format hffn: pass --labels-dir)")
     mods = common.parse_modalities(args.modalities, data.modalities)
     data = common.fit_utterance_axis(data.select_modalities(mods))
     if args.unit_norm:
@@ -140,6 +167,9 @@ def load_data(args):
 
         unit = common.parse_modalities(args.unit_norm, data.modalities, flag="--unit-norm")
         data = FeatureNormalizer("unit_norm", modalities=unit).fit(data.train).transform(data)
+    if args.normalize.startswith("split_"):
+        print(f"note: --normalize {args.normalize} scales every split (test included) by its own statistics "
+              "(transductive, no labels).")
     data = common.normalize(data, args.normalize)
     _STATE["modalities"] = data.modalities
     return data
@@ -158,7 +188,8 @@ def _read_hffn(args):
 
 
 def _build_kwargs(dataset, args):
-    return common.cia_model_kwargs(dataset, args, "context", _heads(args), 2, args.mask_attention_keys)
+    return common.cia_model_kwargs(dataset, args, "context", _heads(args), args.num_classes,
+                                   args.mask_attention_keys)
 
 
 def build_model(dataset, args):
@@ -166,7 +197,8 @@ def build_model(dataset, args):
 
 
 def make_arrays(split, args):
-    return common.context_arrays(split, _heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim)
+    return common.context_arrays(split, _heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim,
+                                 sentiment_convention=_convention(args))
 
 
 def compile_args(args):
@@ -185,8 +217,8 @@ def compile_args(args):
 
 def evaluate(model, dataset, args):
     heads = _heads(args)
-    out = common.context_report(model, dataset, heads, dataset.modalities)
-    if "sentiment" not in heads:  # the paper's 2-class metrics from the sign of the intensity (MOSI lineage)
+    out = common.context_report(model, dataset, heads, dataset.modalities, sentiment_convention=_convention(args))
+    if "intensity" in heads and "Acc2" not in out:  # the 2-class metrics from the intensity's sign (MOSI lineage)
         out["Acc2"] = out.pop("Acc2_intensity")
         out["F1"] = out.pop("F1_intensity")
     return out

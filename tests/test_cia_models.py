@@ -346,6 +346,37 @@ def test_cia_mosi_hffn_format_reads_the_stage1_activations(tmp_path, shared_data
         _run_recipe("cia_mosi", ["--data-dir", bclstm, "--labels-dir", bclstm], tmp_path)
 
 
+def test_sentiment_targets_follow_the_convention_when_the_split_has_scores(shared_datasets):
+    from keras_msa.data_tools.readers import read_bclstm_mosi
+    from keras_msa.data_tools.readers import read_hffn_pickle
+
+    test = read_bclstm_mosi(os.path.join(shared_datasets, "mosi_bclstm")).test  # labels: 'class' and 'sentiment'
+    real = test.utterance_mask > 0
+    scores = test.labels["sentiment"][real]
+    two, _ = cia_targets(test, ("sentiment",))
+    np.testing.assert_array_equal(two["sentiment"][real], test.labels["class"][real])  # class == score >= 0
+    seven, _ = cia_targets(test, ("sentiment",), sentiment_convention="round7")
+    # round(clip(score, -3, 3)) + 3 (half to even: 0.5 -> class 3, 0.6 -> 4), the MOSI lineage's Acc7 classes
+    np.testing.assert_array_equal(seven["sentiment"][real], np.round(np.clip(scores, -3, 3)).astype(int) + 3)
+    assert set(np.unique(seven["sentiment"][real])) == set(range(7))
+    hffn = read_hffn_pickle(os.path.join(shared_datasets, "mosi_hffn", "unimodal_mosi_2way.pickle"))
+    with pytest.raises(ValueError, match=r"test/sentiment'.*continuous sentiment scores for the 'round7' classes, "
+                                         r"found only class ids"):
+        cia_targets(hffn.test, ("sentiment",), sentiment_convention="round7")
+
+
+def test_cia_mosi_seven_class_head(tmp_path):
+    results = _run_recipe("cia_mosi", ["--synthetic-sizes", "8,2,4", "--epochs", "1", "--heads",
+                                       "sentiment,intensity", "--num-classes", "7", "--rnn-units", "4",
+                                       "--dense-units", "8"], tmp_path)
+    m = results["metrics"]
+    # Acc7 / weighted F1 from the 7-way class head; Acc2 / F1 from the intensity head's sign
+    assert {"Acc7", "F1_weighted_7class", "Acc7_intensity", "Acc2", "F1", "MAE", "r"} <= set(m)
+    assert "Acc2_intensity" not in m
+    model = keras.saving.load_model(os.path.join(tmp_path, "cia_mosi.keras"))
+    assert model.output["sentiment"].shape[-1] == 7
+
+
 def test_recipe_intensity_loss_option():
     from keras_msa.runner import RecipeError
 

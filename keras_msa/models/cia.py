@@ -382,7 +382,10 @@ def cia_targets(split, heads, sentiment_convention="has_zero", num_emotions=7, e
         heads: the model's heads.
         sentiment_convention: a ``keras_msa.data_tools.labels`` convention
             for continuous scores (``"has_zero"``: score >= 0, CIM; ``"round5"``,
-            ``"round7"``, ``"binned7"``, ...). Ignored for ``labels["class"]``.
+            ``"round7"``, ``"binned7"``, ...). Class ids from the scores when
+            the split has them; ``labels["class"]`` (taken as they are) only
+            without scores, and then only with ``"has_zero"`` (a split's own
+            class ids cannot be re-binned into another convention).
         num_emotions: 6, or 7 with the "no emotion" column.
         emotion_order: optional ``(from_order, to_order)`` to permute the six
             emotion columns (e.g. SDK order -> the IITP alphabetical order of
@@ -399,12 +402,16 @@ def cia_targets(split, heads, sentiment_convention="has_zero", num_emotions=7, e
     y, weights = {}, {}
     for head in heads:
         if head == "sentiment":
-            if "class" in split.labels:
-                y[head] = np.where(real, np.asarray(split.labels["class"]), 0).astype("int32")
-            elif "sentiment" in split.labels:
+            if "sentiment" in split.labels:  # the scores follow the requested convention
                 scores = np.where(real, np.asarray(split.labels["sentiment"], "float32"), 0.0)
                 y[head] = np.where(real, label_tools.sentiment_classes(scores, sentiment_convention), 0)
                 y[head] = y[head].astype("int32")
+            elif "class" in split.labels:
+                if sentiment_convention != "has_zero":
+                    raise data_error(split.source, f"{split.name}/sentiment",
+                                     f"continuous sentiment scores for the {sentiment_convention!r} classes",
+                                     f"only class ids (labels {sorted(split.labels)})")
+                y[head] = np.where(real, np.asarray(split.labels["class"]), 0).astype("int32")
             else:
                 raise data_error(split.source, f"{split.name}/sentiment", "'sentiment' or 'class' labels",
                                  sorted(split.labels))
