@@ -374,7 +374,8 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
 
     * sentiment head: ``Acc2`` (or ``Acc<C>``) and ``F1`` (weighted F1, the
       lineage's choice; the paper does not state the averaging) from the class
-      head, on real utterances only; ``Acc2`` follows ``sentiment_convention``
+      head, on real utterances only, and for 2 classes ``WAcc`` (the CIM
+      code's weighted accuracy, (TP/P + TN/N) / 2); ``Acc2`` follows ``sentiment_convention``
       (has-zero by default) and, where the split has sentiment scores,
       ``Acc2_non0`` scores the same head on the utterances with a non-zero
       score (class 1 = score > 0);
@@ -402,6 +403,7 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
         if num_classes == 2:
             out["F1"] = rep["F1_weighted"]
             out["F1_binary"] = rep["F1_binary"]
+            out["WAcc"] = rep["WAcc"]  # the CIM code's sentiment W-Acc: (TP/P + TN/N) / 2
             if "sentiment" in test.labels:  # the other Acc2 convention (data_and_metrics.md: report both)
                 scores = np.asarray(test.labels["sentiment"], "float32")
                 non_zero = mask.astype(bool) & (scores != 0)

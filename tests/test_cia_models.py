@@ -561,6 +561,10 @@ def test_context_report_scores_the_class_head_under_both_acc2_conventions():
     assert out["Acc2"] == pytest.approx(100 * np.mean(calls[mask] == (scores[mask] >= 0)))
     assert out["Acc2_non0"] == pytest.approx(100 * np.mean(calls[non_zero] == (scores[non_zero] > 0)))
     assert out["Acc2"] != pytest.approx(out["Acc2_non0"])
+    truth = scores[mask] >= 0  # W-Acc by hand: the mean of the recalls of the two classes
+    recall_pos = np.sum(calls[mask] & truth) / np.sum(truth)
+    recall_neg = np.sum(~calls[mask] & ~truth) / np.sum(~truth)
+    assert out["WAcc"] == pytest.approx(100 * (recall_pos + recall_neg) / 2)
 
 
 @pytest.mark.parametrize("heads, num_classes, expected", [
