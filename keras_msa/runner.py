@@ -264,6 +264,7 @@ def _run(recipe, args):
     import contextlib
     import json
     import os
+    import shutil
     import time
 
     import keras
@@ -282,8 +283,6 @@ def _run(recipe, args):
     os.makedirs(output_dir, exist_ok=True)
     backup_dir = os.path.join(output_dir, "backup")
     if args.fresh and os.path.isdir(backup_dir):
-        import shutil
-
         shutil.rmtree(backup_dir)
 
     configure_backend(args)
@@ -426,8 +425,6 @@ def _run(recipe, args):
 
         export_path = export_saved_model(model, os.path.join(output_dir, "saved_model"))
     elif os.path.isdir(os.path.join(output_dir, "saved_model")):  # an earlier run's export, not of this model
-        import shutil
-
         shutil.rmtree(os.path.join(output_dir, "saved_model"))
         print(f"--no-export: removed the earlier run's {output_dir}/saved_model (it does not hold this model)")
     results = {
@@ -452,8 +449,6 @@ def _run(recipe, args):
         json.dump(results, f, indent=2, default=_json_default)
     if recipe.after_training is not None:
         recipe.after_training(model, dataset, args, output_dir)
-    import shutil
-
     shutil.rmtree(backup_dir, ignore_errors=True)  # the run is complete: a rerun trains again
     print(f"wrote {output_dir}/results.json, {model_path}" + (f", {export_path}" if export_path else ""))
     del np
