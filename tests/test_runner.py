@@ -311,6 +311,21 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert np.isfinite(results["metrics"]["MAE"])
 
 
+def test_jit_compile_flag_is_used_in_a_fresh_process(tmp_path):
+    # Keras refuses XLA while TensorFlow op determinism is on; the runner leaves it off under --jit-compile
+    out = tmp_path / "xla"
+    cmd = [sys.executable, os.path.join(HERE, "toy_recipe.py"), "--jit-compile", "--epochs", "1",
+           "--output-dir", str(out), "--verbose", "0", "--no-export"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "doesn't support `jit_compile=True`" not in proc.stderr
+    assert "Keras declined XLA" not in proc.stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["jit_compile"] is True and results["args"]["jit_compile"] is True
+    assert np.isfinite(results["metrics"]["MAE"])
+
+
 @pytest.mark.parametrize("flag", ["--mixed-precision", "--jit-compile"])
 def test_precision_and_xla_flags_train_and_evaluate(flag, tmp_path, capsys):
     results, out = _run(tmp_path, flag.strip("-"), "--epochs", "1", "--no-export", flag)
@@ -318,6 +333,10 @@ def test_precision_and_xla_flags_train_and_evaluate(flag, tmp_path, capsys):
     assert results["saved_model"] is None
     stdout = capsys.readouterr().out
     assert "NOTICE: no --data-dir given: training on SYNTHETIC data" in stdout
+    if flag == "--jit-compile":  # in this process other tests may have switched op determinism on
+        assert ("Keras declined XLA" in stdout) == (results["jit_compile"] is False)
+    else:
+        assert results["jit_compile"] is False
     model = keras.saving.load_model(out / "toy_bimodal_gru.keras")
     expected = "mixed_float16" if flag == "--mixed-precision" else "float32"
     assert model.get_layer("gru_text").dtype_policy.name == expected
