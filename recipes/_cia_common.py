@@ -451,6 +451,19 @@ def attention_model(model, build_kwargs):
     return twin
 
 
+def add_class_arguments(parser, choices, help):
+    """``--num-classes`` (one of ``choices``, default 2; ``help`` says what they mean) and ``--seven-class``."""
+    parser.add_argument("--num-classes", type=int, choices=choices, default=2, help=help)
+    parser.add_argument("--seven-class", choices=("round7", "binned7"), default="round7",
+                        help="7-class labels: round(clip(score)) (MulT, the MOSI lineage) or the third-party "
+                             "CIA/CIM bins.")
+
+
+def sentiment_convention(args):
+    """The label convention of the class head for ``--num-classes`` / ``--seven-class``."""
+    return {2: "has_zero", 5: "round5", 7: args.seven_class}[args.num_classes]
+
+
 def add_attention_argument(parser):
     """``--attention-videos N`` of the context recipes (paper Figure 3)."""
     parser.add_argument("--attention-videos", type=non_negative_int, default=0,

@@ -53,11 +53,8 @@ SYNTHETIC_SIZES = (96, 24, 48)  # videos; the synthetic generator's utterance co
 
 def add_arguments(parser):
     common.add_model_arguments(parser, default_preset="mosei")
-    parser.add_argument("--num-classes", type=int, choices=(2, 5, 7), default=2,
-                        help="Sentiment classes of the class head: 2 (score >= 0, CIM), 5 or 7 "
-                             "(see --seven-class).")
-    parser.add_argument("--seven-class", choices=("round7", "binned7"), default="round7",
-                        help="7-class labels: round(clip(score)) (MulT) or the third-party CIA/CIM bins.")
+    common.add_class_arguments(parser, (2, 5, 7), "Sentiment classes of the class head: 2 (score >= 0, CIM), "
+                                                  "5 or 7 (see --seven-class).")
     parser.add_argument("--normalize",
                         choices=("none", "standard", "standard_tanh", "robust_tanh", "max_abs", "split_max"),
                         default="standard_tanh",
@@ -146,10 +143,6 @@ def _emotion_order(dataset):
     return None if names == IITP_EMOTION_ORDER else (names, IITP_EMOTION_ORDER)
 
 
-def _convention(args):
-    return {2: "has_zero", 5: "round5", 7: args.seven_class}[args.num_classes]
-
-
 def _build_kwargs(dataset, args):
     return common.cia_model_kwargs(dataset, args, "context", _DATA_INFO["heads"], args.num_classes,
                                    args.mask_attention_keys, num_emotions=7)
@@ -162,7 +155,7 @@ def build_model(dataset, args):
 def make_arrays(split, args):
     mods = tuple(m for m in common.MODALITIES if m in split.modalities)
     return common.context_arrays(split, _DATA_INFO["heads"], mods, args.reconstruction, not args.no_iim,
-                                 sentiment_convention=_convention(args), num_emotions=7,
+                                 sentiment_convention=common.sentiment_convention(args), num_emotions=7,
                                  emotion_order=_DATA_INFO.get("emotion_order"))
 
 
@@ -176,7 +169,8 @@ def compile_args(args):
 
 def evaluate(model, dataset, args):
     return common.context_report(model, dataset, _DATA_INFO["heads"], dataset.modalities, num_emotions=7,
-                                 emotion_order=_emotion_order(dataset), sentiment_convention=_convention(args))
+                                 emotion_order=_emotion_order(dataset),
+                                 sentiment_convention=common.sentiment_convention(args))
 
 
 def paper_results(args):

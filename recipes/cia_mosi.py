@@ -104,11 +104,9 @@ def add_arguments(parser):
     parser.add_argument("--heads", default="intensity",
                         help="Comma-separated heads among sentiment,intensity (default intensity: Acc2 / F1 from its "
                              "sign; with sentiment, from the class head; both are trained jointly).")
-    parser.add_argument("--num-classes", type=int, choices=(2, 7), default=2,
-                        help="Classes of the sentiment head (with --heads sentiment...): 2 (score >= 0, the "
-                             "bc-LSTM labels) or 7 (the paper's MOSI 7-class setup; see --seven-class).")
-    parser.add_argument("--seven-class", choices=("round7", "binned7"), default="round7",
-                        help="7-class labels: round(clip(score)) (MOSI lineage) or the third-party CIA/CIM bins.")
+    common.add_class_arguments(parser, (2, 7), "Classes of the sentiment head (with --heads sentiment...): 2 "
+                                               "(score >= 0, the bc-LSTM labels) or 7 (the paper's MOSI 7-class "
+                                               "setup; see --seven-class).")
     parser.add_argument("--intensity-loss", choices=common.INTENSITY_LOSSES, default="mse",
                         help="Loss of the intensity head: mse (the paper) or mae (L1, the MOSI regression "
                              "lineage: MFN, MulT, TMA).")
@@ -134,10 +132,6 @@ def add_arguments(parser):
 
 def _heads(args):
     return common.parse_heads(args.heads, ("sentiment", "intensity"))
-
-
-def _convention(args):
-    return {2: "has_zero", 7: args.seven_class}[args.num_classes]
 
 
 def load_data(args):
@@ -198,7 +192,7 @@ def build_model(dataset, args):
 
 def make_arrays(split, args):
     return common.context_arrays(split, _heads(args), _STATE["modalities"], args.reconstruction, not args.no_iim,
-                                 sentiment_convention=_convention(args))
+                                 sentiment_convention=common.sentiment_convention(args))
 
 
 def compile_args(args):
@@ -217,7 +211,8 @@ def compile_args(args):
 
 def evaluate(model, dataset, args):
     heads = _heads(args)
-    out = common.context_report(model, dataset, heads, dataset.modalities, sentiment_convention=_convention(args))
+    out = common.context_report(model, dataset, heads, dataset.modalities,
+                                sentiment_convention=common.sentiment_convention(args))
     if "intensity" in heads and "Acc2" not in out:  # the 2-class metrics from the intensity's sign (MOSI lineage)
         out["Acc2"] = out.pop("Acc2_intensity")
         out["F1"] = out.pop("F1_intensity")
