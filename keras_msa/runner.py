@@ -600,15 +600,15 @@ def check_backup_weights(backup_dir, output_dir=None):
 
     import h5py
 
-    paths = [os.path.join(backup_dir, "latest.weights.h5")]
+    latest = os.path.join(backup_dir, "latest.weights.h5")
+    if not os.path.isfile(latest):
+        raise _backup_error(latest, "expected the weights of the last completed epoch, found no file")
+    paths = [latest]
     if output_dir is not None and os.path.isfile(os.path.join(output_dir, "best.weights.h5.json")):
         read_backup_json(os.path.join(output_dir, "best.weights.h5.json"), keys=("best", "epoch"))
-        paths.append(os.path.join(output_dir, "best.weights.h5"))
+        best = os.path.join(output_dir, "best.weights.h5")
+        paths += [best] if os.path.isfile(best) else []
     for path in paths:
-        if not os.path.isfile(path):
-            if path.endswith("latest.weights.h5"):
-                raise _backup_error(path, "expected the weights of the last completed epoch, found no file")
-            continue
         try:
             with h5py.File(path, "r") as f:
                 f.visit(lambda name: None)
