@@ -490,6 +490,17 @@ def _check_threshold(threshold, name):
     return value
 
 
+def _check_thresholds(threshold, num_columns, name="threshold"):
+    """One threshold (a float) or one per column (a list of ``num_columns`` floats), each in (0, 1)."""
+    if np.ndim(threshold) == 0:
+        return _check_threshold(threshold, name)
+    values = [float(v) for v in np.asarray(threshold, dtype="float64")] if np.ndim(threshold) == 1 else None
+    if values is None or len(values) != num_columns:
+        raise ValueError(f"`{name}` must be one threshold or one per column ({num_columns}); found shape "
+                         f"{np.shape(threshold)}.")
+    return [_check_threshold(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
 def _column_names(num_columns, names):
     if names is None:
         if num_columns == len(EMOTION_NAMES):
@@ -506,11 +517,12 @@ def _column_names(num_columns, names):
 def _multilabel_scores(p, t, threshold):
     """Per-column (Acc, weighted F1, W-Acc) at ``prob >= threshold``.
 
-    The comparison runs at the precision of ``p`` (float32 for model outputs),
-    as numpy does it in the CIM code: a float32 probability equal to
-    ``float32(0.16)`` is positive at 0.16 although it is below 0.16 in float64.
+    ``threshold`` is one float or one per column. The comparison runs at the
+    precision of ``p`` (float32 for model outputs), as numpy does it in the CIM
+    code: a float32 probability equal to ``float32(0.16)`` is positive at 0.16
+    although it is below 0.16 in float64.
     """
-    b = (p >= p.dtype.type(threshold)).astype("int64")
+    b = (p >= np.asarray(threshold, dtype=p.dtype)).astype("int64")
     acc, f1w, wacc = [], [], []
     for c in range(p.shape[1]):
         acc.append(float(np.mean(b[:, c] == t[:, c])))
@@ -529,46 +541,60 @@ def _columns_index(columns, num_columns):
 
 
 def multilabel_report(pred, y, threshold=0.5, mask=None, names=None, columns=None):
-    """Per-column metrics of a multi-label (sigmoid) head at one threshold (IITP code).
+    """Per-column metrics of a multi-label (sigmoid) head at its thresholds (IITP code).
 
-    The prediction of column c is ``pred[:, c] >= threshold``; per column:
-    accuracy, weighted F1 (supports of both classes of the column) and W-Acc.
+    The prediction of column c is ``pred[:, c] >= threshold`` (or
+    ``>= threshold[c]``); per column: accuracy, weighted F1 (supports of both
+    classes of the column) and W-Acc.
 
     Args:
         pred: probabilities (N, C), or (N, T, C) with ``mask``.
         y: multi-hot 0/1 targets, same shape.
-        threshold: float.
+        threshold: float (one for every column, as the IITP code) or a
+            sequence of C floats (one per column).
         mask: optional (N, T) mask.
         names: column names (default: the 6 IITP emotion names, plus
             ``"No Class"`` for 7 columns).
         columns: indices of the columns averaged in ``"average"`` (default all).
 
     Returns:
-        ``{"threshold": t, "per_class": {name: {"Acc", "F1", "WAcc"}},
-        "average": {"Acc", "F1", "WAcc"}}``; NaN W-Acc columns are skipped in
-        the average.
+        ``{"threshold": t (float, or list of C floats), "per_class": {name:
+        {"Acc", "F1", "WAcc"}}, "average": {"Acc", "F1", "WAcc"}}``; NaN W-Acc
+        columns are skipped in the average.
     """
-    threshold = _check_threshold(threshold, "threshold")
+    if np.ndim(threshold) == 0:
+        threshold = _check_threshold(threshold, "threshold")
     p, t = _multilabel_pair(pred, y, mask)
+    threshold = _check_thresholds(threshold, p.shape[1])
     names = _column_names(p.shape[1], names)
     idx = _columns_index(columns, p.shape[1])
     acc, f1w, wacc = _multilabel_scores(p, t, threshold)
     per_class = {n: {"Acc": acc[i], "F1": f1w[i], "WAcc": wacc[i]} for i, n in enumerate(names)}
     per_class = {n: {k: float(v) for k, v in d.items()} for n, d in per_class.items()}
     average = {"Acc": _nanmean(acc[idx]), "F1": _nanmean(f1w[idx]), "WAcc": _nanmean(wacc[idx])}
-    return {"threshold": float(threshold), "per_class": per_class, "average": average}
+    return {"threshold": threshold, "per_class": per_class, "average": average}
 
 
 def threshold_sweep(valid_pred, valid_y, test_pred, test_y, valid_mask=None, test_mask=None,
-                    thresholds=IITP_THRESHOLDS, criteria=("F1", "WAcc"), columns=None, names=None):
-    """Choose a multi-label threshold on the validation split, apply it on test.
+                    thresholds=IITP_THRESHOLDS, criteria=("F1", "WAcc"), columns=None, names=None,
+                    per_column=False):
+    """Choose multi-label thresholds on the validation split, apply them on test.
 
-    For every threshold the column-averaged metric (over ``columns``) is
-    computed on the **validation** data; the threshold with the highest value
-    is selected per criterion (ties: the first in ``thresholds``) and the test
-    data are scored at that threshold. The test data never influence the
-    choice. (The IITP code swept the same list on test and picked from the test
-    log; mirror that only by passing the test data as ``valid_*``.)
+    For every candidate threshold the metric is computed on the
+    **validation** data, and the threshold with the highest value is selected
+    per criterion (ties: the first in ``thresholds``); the test data are then
+    scored at the selected threshold(s). The test data never influence the
+    choice. (The IITP code swept the same list on test and picked from the
+    test log; mirror that only by passing the test data as ``valid_*``.)
+
+    Two ways to select:
+
+    * ``per_column=False`` (the IITP code): one threshold for all columns,
+      the one with the best validation metric averaged over ``columns``;
+    * ``per_column=True``: one threshold per column, each the best for that
+      column's own validation metric (a column whose metric is undefined at
+      every threshold, W-Acc without a positive or negative sample, gets the
+      first candidate).
 
     Args:
         valid_pred, valid_y: validation probabilities and multi-hot targets.
@@ -576,15 +602,20 @@ def threshold_sweep(valid_pred, valid_y, test_pred, test_y, valid_mask=None, tes
         valid_mask, test_mask: optional (N, T) masks.
         thresholds: candidate thresholds (default: the IITP list).
         criteria: metrics to select on, among ``"Acc"``, ``"F1"``, ``"WAcc"``.
-        columns: indices of the columns averaged for the selection and the
-            reported averages (default all; :func:`emotion_report` uses the 6
-            emotions).
+        columns: indices of the columns averaged for the selection (shared
+            threshold) and the reported averages (default all;
+            :func:`emotion_report` uses the 6 emotions).
         names: column names.
+        per_column: bool, see above. Defaults to ``False``.
 
     Returns:
-        ``{"thresholds": [...], "valid_scores": {criterion: [avg per
-        threshold]}, "selected": {criterion: threshold}, "test":
-        {criterion: multilabel_report(test at the selected threshold)}}``.
+        ``{"thresholds": [...], "valid_scores": {criterion: [...]},
+        "selected": {criterion: threshold}, "test": {criterion:
+        multilabel_report(test at the selected threshold(s))}}``. With
+        ``per_column=False`` a valid score is the column average and a
+        selected threshold a float; with ``per_column=True`` a valid score is
+        the list of per-column values and a selected threshold the list of the
+        per-column thresholds.
     """
     vp, vt = _multilabel_pair(valid_pred, valid_y, valid_mask)
     tp_, tt = _multilabel_pair(test_pred, test_y, test_mask)
@@ -597,19 +628,24 @@ def threshold_sweep(valid_pred, valid_y, test_pred, test_y, valid_mask=None, tes
         if c not in ("Acc", "F1", "WAcc"):
             raise ValueError(f"`criteria` entries must be 'Acc', 'F1' or 'WAcc'; found {c!r}.")
     idx = _columns_index(columns, vp.shape[1])
-    valid_scores = {c: [] for c in criteria}
+    per_threshold = {c: [] for c in criteria}  # (thresholds, columns) validation values
     for th in thresholds:
         acc, f1w, wacc = _multilabel_scores(vp, vt, th)
         values = {"Acc": acc, "F1": f1w, "WAcc": wacc}
         for c in criteria:
-            valid_scores[c].append(_nanmean(values[c][idx]))
-    selected, test = {}, {}
+            per_threshold[c].append(values[c])
+    valid_scores, selected, test = {}, {}, {}
     for c in criteria:
-        scores = np.array(valid_scores[c], dtype="float64")
-        scores = np.where(np.isnan(scores), -np.inf, scores)
-        best = thresholds[int(np.argmax(scores))]
-        selected[c] = best
-        test[c] = multilabel_report(tp_, tt, threshold=best, names=names, columns=columns)
+        table = np.array(per_threshold[c], dtype="float64")
+        if per_column:
+            valid_scores[c] = table.tolist()
+            best = np.argmax(np.where(np.isnan(table), -np.inf, table), axis=0)
+            selected[c] = [thresholds[int(i)] for i in best]
+        else:
+            valid_scores[c] = [_nanmean(row[idx]) for row in table]
+            scores = np.array(valid_scores[c], dtype="float64")
+            selected[c] = thresholds[int(np.argmax(np.where(np.isnan(scores), -np.inf, scores)))]
+        test[c] = multilabel_report(tp_, tt, threshold=selected[c], names=names, columns=columns)
     return {"thresholds": thresholds, "valid_scores": valid_scores, "selected": selected, "test": test}
 
 
@@ -685,7 +721,7 @@ def mmmo_report(pred, y, mask=None, threshold=3.5, f1_average="binary", percent=
 
 def emotion_report(pred, y, mask=None, valid=None, f1_threshold=PAPER_F1_THRESHOLD,
                    wacc_threshold=PAPER_WACC_THRESHOLD, thresholds=IITP_THRESHOLDS,
-                   num_emotions=6, names=None, percent=False):
+                   num_emotions=6, names=None, percent=False, per_emotion_thresholds=False):
     """MOSEI multi-label emotion metrics as the CIA paper and the CIM code report them.
 
     Fixed thresholds (paper): F1 at ``f1_threshold`` (0.4), W-Acc at
@@ -694,14 +730,19 @@ def emotion_report(pred, y, mask=None, valid=None, f1_threshold=PAPER_F1_THRESHO
     arithmetic) and, when the head has a "No Class" column, over all columns
     (``*_avg7``, the CIM code). With ``valid=(valid_pred, valid_y[,
     valid_mask])`` the thresholds are also chosen on validation
-    (:func:`threshold_sweep` on the 6-emotion average) and applied on test.
+    (:func:`threshold_sweep` from ``thresholds``: one F1 and one W-Acc
+    threshold for all columns, the best for the 6-emotion average, or with
+    ``per_emotion_thresholds=True`` one of each per column) and the same
+    metrics are reported at them with the suffix ``_validsel``.
 
     Returns:
         flat dict: ``Emo_F1_avg6``, ``Emo_WAcc_avg6``, ``Emo_Acc_avg6``,
         (``Emo_*_avg7``), ``Emo_F1_<name>``, ``Emo_WAcc_<name>``,
-        ``Emo_F1_threshold``, ``Emo_WAcc_threshold``, and with ``valid``:
-        ``Emo_F1_avg6_validsel``, ``Emo_WAcc_avg6_validsel`` (and ``_avg7``),
-        ``Emo_F1_threshold_validsel``, ``Emo_WAcc_threshold_validsel``.
+        ``Emo_F1_threshold``, ``Emo_WAcc_threshold``, and with ``valid`` the
+        same keys ending in ``_validsel`` (``Emo_F1_avg6_validsel``,
+        ``Emo_F1_Anger_validsel``, ..., ``Emo_F1_threshold_validsel``; with
+        per-emotion thresholds ``Emo_F1_threshold_<name>_validsel`` instead of
+        ``Emo_F1_threshold_validsel``).
     """
     f1_threshold = _check_threshold(f1_threshold, "f1_threshold")
     wacc_threshold = _check_threshold(wacc_threshold, "wacc_threshold")
@@ -715,31 +756,34 @@ def emotion_report(pred, y, mask=None, valid=None, f1_threshold=PAPER_F1_THRESHO
     if c > num_emotions:
         avgs.append((f"avg{c}", list(range(c))))
 
-    rep_f1 = multilabel_report(p, t, threshold=f1_threshold, names=names)
-    rep_wacc = multilabel_report(p, t, threshold=wacc_threshold, names=names)
-    out = {"Emo_F1_threshold": float(f1_threshold), "Emo_WAcc_threshold": float(wacc_threshold)}
-    for tag, idx in avgs:
-        cols = [names[i] for i in idx]
-        out[f"Emo_F1_{tag}"] = _percent(_nanmean([rep_f1["per_class"][n]["F1"] for n in cols]), percent)
-        out[f"Emo_WAcc_{tag}"] = _percent(_nanmean([rep_wacc["per_class"][n]["WAcc"] for n in cols]), percent)
-        out[f"Emo_Acc_{tag}"] = _percent(_nanmean([rep_f1["per_class"][n]["Acc"] for n in cols]), percent)
-    for n in names:
-        out[f"Emo_F1_{n}"] = _percent(rep_f1["per_class"][n]["F1"], percent)
-        out[f"Emo_WAcc_{n}"] = _percent(rep_wacc["per_class"][n]["WAcc"], percent)
+    def summary(rep_f1, rep_wacc, suffix=""):
+        out = {}
+        for crit, rep in (("F1", rep_f1), ("WAcc", rep_wacc)):
+            th = rep["threshold"]
+            if np.ndim(th) == 0:
+                out[f"Emo_{crit}_threshold{suffix}"] = float(th)
+            else:
+                out.update({f"Emo_{crit}_threshold_{n}{suffix}": float(v) for n, v in zip(names, th)})
+        for tag, idx in avgs:
+            cols = [names[i] for i in idx]
+            out[f"Emo_F1_{tag}{suffix}"] = _percent(_nanmean([rep_f1["per_class"][n]["F1"] for n in cols]), percent)
+            out[f"Emo_WAcc_{tag}{suffix}"] = _percent(
+                _nanmean([rep_wacc["per_class"][n]["WAcc"] for n in cols]), percent)
+            out[f"Emo_Acc_{tag}{suffix}"] = _percent(_nanmean([rep_f1["per_class"][n]["Acc"] for n in cols]), percent)
+        for n in names:
+            out[f"Emo_F1_{n}{suffix}"] = _percent(rep_f1["per_class"][n]["F1"], percent)
+            out[f"Emo_WAcc_{n}{suffix}"] = _percent(rep_wacc["per_class"][n]["WAcc"], percent)
+        return out
 
+    out = summary(multilabel_report(p, t, threshold=f1_threshold, names=names),
+                  multilabel_report(p, t, threshold=wacc_threshold, names=names))
     if valid is not None:
         if len(valid) not in (2, 3):
             raise ValueError(f"`valid` must be (valid_pred, valid_y) or (valid_pred, valid_y, valid_mask); "
                              f"found a sequence of length {len(valid)}.")
         valid_mask = valid[2] if len(valid) == 3 else None
         sweep = threshold_sweep(valid[0], valid[1], p, t, valid_mask=valid_mask, thresholds=thresholds,
-                                criteria=("F1", "WAcc"), columns=emo_idx, names=names)
-        for crit in ("F1", "WAcc"):
-            rep = sweep["test"][crit]
-            out[f"Emo_{crit}_threshold_validsel"] = sweep["selected"][crit]
-            for tag, idx in avgs:
-                cols = [names[i] for i in idx]
-                out[f"Emo_{crit}_{tag}_validsel"] = _percent(
-                    _nanmean([rep["per_class"][n][crit] for n in cols]), percent
-                )
+                                criteria=("F1", "WAcc"), columns=emo_idx, names=names,
+                                per_column=per_emotion_thresholds)
+        out.update(summary(sweep["test"]["F1"], sweep["test"]["WAcc"], suffix="_validsel"))
     return out

@@ -368,8 +368,21 @@ def compile_losses(losses, reconstruction_weight):
     return {"loss": losses, "loss_weights": {k: (weight if k.startswith("recon_") else 1.0) for k in losses}}
 
 
+EMOTION_THRESHOLDS = ("validation", "validation_per_emotion", "paper")
+
+
+def add_emotion_threshold_argument(parser):
+    """``--emotion-thresholds``: how the emotion head's probabilities become decisions."""
+    parser.add_argument("--emotion-thresholds", choices=EMOTION_THRESHOLDS, default="validation",
+                        help="Decision thresholds of the emotion head: validation (default; one F1 and one W-Acc "
+                             "threshold chosen on the validation split from the IITP code's list, the best for "
+                             "the 6-emotion average), validation_per_emotion (one of each per emotion, each the "
+                             "best for its emotion on validation) or paper (the paper's fixed 0.4 for F1 and 0.18 "
+                             "for W-Acc). The unchosen variant is reported too (suffix _fixed or _validsel).")
+
+
 def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_order=None,
-                   sentiment_convention="has_zero"):
+                   sentiment_convention="has_zero", emotion_thresholds="validation"):
     """Test metrics of a context CIA model, in the paper's units (percent; MAE, r raw).
 
     * sentiment head: ``Acc2`` (or ``Acc<C>``) and ``F1`` (weighted F1, the
@@ -383,10 +396,16 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
       ``Acc5`` / ``Acc7`` by clip-and-round of ``3 * prediction`` (and
       ``Acc2_intensity`` / ``F1_intensity`` (weighted) from its sign,
       has-zero);
-    * emotion head: paper thresholds (0.4 F1, 0.18 W-Acc) averaged over the 6
-      emotions (``Emo_F1``, ``Emo_WAcc``, paper arithmetic) and over all 7
-      columns (``*_avg7``, CIM code), per emotion, and the variant with
-      thresholds chosen on the validation split (``*_validsel``).
+    * emotion head: F1 and W-Acc averaged over the 6 emotions (``Emo_F1``,
+      ``Emo_WAcc``, paper arithmetic), over all 7 columns (``*_avg7``, CIM
+      code) and per emotion (``Emo_F1_Anger``, ...), at the thresholds
+      ``emotion_thresholds`` names (``Emo_F1_threshold``,
+      ``Emo_WAcc_threshold``, or ``Emo_F1_threshold_<emotion>`` per
+      emotion): ``"validation"`` (chosen on the validation split, one for
+      all emotions), ``"validation_per_emotion"`` (chosen on the validation
+      split per emotion) or ``"paper"`` (fixed 0.4 / 0.18). The same rows at
+      the paper's fixed thresholds carry the suffix ``_fixed``; with
+      ``"paper"`` the validation-chosen ones carry ``_validsel``.
     """
     from keras_msa.models.cia import cia_targets
 
@@ -420,21 +439,29 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
         for k in ("Acc5", "Acc7"):  # the class head's own Acc5 / Acc7 take precedence
             out[k if k not in out else f"{k}_intensity"] = rep[k]
     if "emotions" in heads:
+        if emotion_thresholds not in EMOTION_THRESHOLDS:
+            raise RecipeError(f"--emotion-thresholds: expected one of {list(EMOTION_THRESHOLDS)}, "
+                              f"found {emotion_thresholds!r}")
         valid = None
         if dataset.valid is not None:
             vpred = model.predict(context_inputs(dataset.valid, modalities), verbose=0, batch_size=64)
             vy, _ = cia_targets(dataset.valid, ("emotions",), num_emotions=num_emotions, emotion_order=emotion_order)
             valid = (vpred["emotions"], vy["emotions"], dataset.valid.utterance_mask)
+        elif emotion_thresholds != "paper":
+            raise RecipeError(f"--emotion-thresholds {emotion_thresholds}: the data have no validation split to "
+                              "choose the emotion thresholds on; use --emotion-thresholds paper (fixed 0.4 / 0.18)")
+        per_emotion = emotion_thresholds == "validation_per_emotion"
         rep = metrics.emotion_report(pred["emotions"], y["emotions"], mask=mask, valid=valid, num_emotions=6,
-                                     percent=True)
-        out["Emo_F1"] = rep["Emo_F1_avg6"]
-        out["Emo_WAcc"] = rep["Emo_WAcc_avg6"]
-        for key, value in rep.items():
-            if key.startswith("Emo_") and key not in ("Emo_F1_avg6", "Emo_WAcc_avg6") and "threshold" not in key:
-                out[key] = value
-        for key in ("Emo_F1_threshold_validsel", "Emo_WAcc_threshold_validsel"):
-            if key in rep:
-                out[key] = rep[key]
+                                     percent=True, per_emotion_thresholds=per_emotion)
+        fixed = {k: v for k, v in rep.items() if not k.endswith("_validsel")}
+        chosen = {k[:-len("_validsel")]: v for k, v in rep.items() if k.endswith("_validsel")}
+        headline, other, suffix = (fixed, chosen, "_validsel") if emotion_thresholds == "paper" else \
+            (chosen, fixed, "_fixed")
+        for rows, end in ((headline, ""), (other, suffix)):
+            for key, value in rows.items():
+                # the 6-emotion averages are the paper's Emo_F1 / Emo_WAcc (Table 5a)
+                key = {"Emo_F1_avg6": "Emo_F1", "Emo_WAcc_avg6": "Emo_WAcc"}.get(key, key)
+                out[key + end] = value
     return out
 
 

@@ -1,6 +1,7 @@
 """CIA models: exact parameter counts, modality subsets, ablation, losses,
 save/reload, and a small CIA learning the planted signal of synthetic context data."""
 
+import dataclasses
 import os
 
 import keras
@@ -565,6 +566,52 @@ def test_context_report_scores_the_class_head_under_both_acc2_conventions():
     recall_pos = np.sum(calls[mask] & truth) / np.sum(truth)
     recall_neg = np.sum(~calls[mask] & ~truth) / np.sum(~truth)
     assert out["WAcc"] == pytest.approx(100 * (recall_pos + recall_neg) / 2)
+
+
+def test_context_report_emotion_decisions_use_thresholds_chosen_on_validation_by_default():
+    from keras_msa.runner import RecipeError
+
+    common = import_recipe_module("_cia_common")
+    data = make_synthetic("mosei_context", seed=0, sizes=(2, 3, 4), modalities=("text",))
+    truth = {}
+    for name in ("valid", "test"):
+        split = getattr(data, name)
+        y, _ = cia_targets(split, ("emotions",), num_emotions=7)
+        truth[split.num_samples] = y["emotions"]
+
+    class FixedPredictions:  # positives 0.30, negatives 0.12, on valid and test alike
+        def predict(self, x, **kwargs):
+            return {"emotions": np.where(truth[len(x["text"])] == 1, 0.30, 0.12).astype("float32")}
+
+    out = common.context_report(FixedPredictions(), data, ("emotions",), ("text",))
+    # on valid 0.10 calls everything positive; 0.15 (the first of 0.15..0.30) separates every column
+    assert out["Emo_F1_threshold"] == 0.15 and out["Emo_WAcc_threshold"] == 0.15
+    assert out["Emo_F1"] == pytest.approx(100.0) and out["Emo_F1_Happy"] == pytest.approx(100.0)
+    # the paper's fixed 0.4 calls everything negative: per emotion, weighted F1 = share of negatives x
+    # F1 of the negative class (2 TN / (2 TN + FN)); W-Acc = (0 + 1) / 2 where both classes occur
+    y = truth[data.test.num_samples][data.test.utterance_mask.astype(bool)]
+    neg = (y[:, :6] == 0).sum(0)
+    f1_by_hand = neg / len(y) * 2 * neg / (2 * neg + (len(y) - neg))
+    assert out["Emo_F1_threshold_fixed"] == 0.4 and out["Emo_WAcc_threshold_fixed"] == 0.18
+    assert out["Emo_F1_fixed"] == pytest.approx(100 * f1_by_hand.mean())
+    assert out["Emo_F1_Anger_fixed"] == pytest.approx(100 * f1_by_hand[0])
+    assert out["Emo_WAcc_fixed"] == pytest.approx(100.0)  # 0.12 < 0.18 <= 0.30: every call right
+    # --emotion-thresholds paper: the fixed thresholds are the headline, the chosen ones the variant
+    paper = common.context_report(FixedPredictions(), data, ("emotions",), ("text",), emotion_thresholds="paper")
+    assert paper["Emo_F1_threshold"] == 0.4 and paper["Emo_F1"] == pytest.approx(out["Emo_F1_fixed"])
+    assert paper["Emo_F1_threshold_validsel"] == 0.15 and paper["Emo_F1_validsel"] == pytest.approx(100.0)
+    assert not any(k.endswith("_fixed") for k in paper)
+    # per emotion: one threshold per column, each the first that separates it on valid
+    per = common.context_report(FixedPredictions(), data, ("emotions",), ("text",),
+                                emotion_thresholds="validation_per_emotion")
+    assert [per[f"Emo_F1_threshold_{n}"] for n in ("Anger", "Happy", "No Class")] == [0.15, 0.15, 0.15]
+    assert "Emo_F1_threshold" not in per and per["Emo_F1"] == pytest.approx(100.0)
+    no_valid = dataclasses.replace(data, splits={"train": data.train, "test": data.test})
+    with pytest.raises(RecipeError, match=r"--emotion-thresholds validation: the data have no validation split.*"
+                                          r"--emotion-thresholds paper"):
+        common.context_report(FixedPredictions(), no_valid, ("emotions",), ("text",))
+    assert common.context_report(FixedPredictions(), no_valid, ("emotions",), ("text",),
+                                 emotion_thresholds="paper")["Emo_F1"] == pytest.approx(out["Emo_F1_fixed"])
 
 
 @pytest.mark.parametrize("heads, num_classes, expected", [

@@ -258,6 +258,48 @@ def test_threshold_selected_on_valid_not_test():
     assert legacy["selected"]["F1"] == 0.35
 
 
+def test_per_column_thresholds_selected_on_valid_column_by_column():
+    # columns 0-2 ("low"): positives 0.17, negatives 0.12 -> separated by 0.15..0.17 only
+    # columns 3-5 ("high"): positives 0.60, negatives 0.35 -> separated by 0.40 and 0.50 only
+    vy = np.array([[1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0]])
+    levels = np.where(np.arange(6) < 3, 0.17, 0.60), np.where(np.arange(6) < 3, 0.12, 0.35)
+    vp = np.where(vy == 1, levels[0], levels[1])
+    sweep = M.threshold_sweep(vp, vy, vp, vy, per_column=True)
+    assert sweep["selected"]["F1"] == [0.15, 0.15, 0.15, 0.40, 0.40, 0.40]
+    assert sweep["selected"]["WAcc"] == [0.15, 0.15, 0.15, 0.40, 0.40, 0.40]
+    assert sweep["test"]["F1"]["average"]["F1"] == pytest.approx(1.0)
+    assert len(sweep["valid_scores"]["F1"]) == len(M.IITP_THRESHOLDS) and len(sweep["valid_scores"]["F1"][0]) == 6
+    # one shared threshold cannot separate both groups: the best scores below 1
+    shared = M.threshold_sweep(vp, vy, vp, vy)
+    assert shared["test"]["F1"]["average"]["F1"] < 0.9
+    # per-column thresholds by hand: column 0 at 0.5 calls everything negative, column 1 at 0.1 everything positive
+    y = np.array([[1, 0], [0, 1], [0, 0], [0, 0]])
+    p = np.full((4, 2), 0.3)
+    rep = M.multilabel_report(p, y, threshold=[0.5, 0.1], names=["a", "b"])
+    assert rep["threshold"] == [0.5, 0.1]
+    assert rep["per_class"]["a"]["Acc"] == pytest.approx(0.75) and rep["per_class"]["b"]["Acc"] == pytest.approx(0.25)
+    # weighted F1 of column a: negatives F1 = 2*3 / (2*3 + 1) with weight 3/4, positives 0
+    assert rep["per_class"]["a"]["F1"] == pytest.approx(0.75 * 6 / 7)
+    with pytest.raises(ValueError, match=r"`threshold` must be one threshold or one per column \(2\); "
+                                         r"found shape \(3,\)"):
+        M.multilabel_report(p, y, threshold=[0.5, 0.1, 0.2])
+    with pytest.raises(ValueError, match=r"`threshold\[1\]` must be a probability threshold in \(0, 1\); found 1.5"):
+        M.multilabel_report(p, y, threshold=[0.5, 1.5])
+
+
+def test_emotion_report_per_emotion_thresholds():
+    y = np.array([[1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0]])
+    p = np.where(y == 1, 0.17, 0.12)
+    p[:, 5] = np.where(y[:, 5] == 1, 0.6, 0.35)  # Surprise needs 0.40 / 0.50
+    rep = M.emotion_report(p, y, valid=(p, y), per_emotion_thresholds=True)
+    assert rep["Emo_F1_threshold_Anger_validsel"] == 0.15 and rep["Emo_F1_threshold_Surprise_validsel"] == 0.40
+    assert "Emo_F1_threshold_validsel" not in rep
+    assert rep["Emo_F1_avg6_validsel"] == pytest.approx(1.0) and rep["Emo_F1_Surprise_validsel"] == pytest.approx(1.0)
+    shared = M.emotion_report(p, y, valid=(p, y))
+    assert shared["Emo_F1_threshold_validsel"] == 0.15  # five of six columns separate at 0.15
+    assert shared["Emo_F1_Surprise_validsel"] < 1.0 and shared["Emo_F1_Anger_validsel"] == pytest.approx(1.0)
+
+
 def test_emotion_report_fixed_thresholds_6_vs_7_and_validsel():
     # columns 0..5 emotions, 6 = No Class; 5 samples
     y = np.array([
