@@ -35,7 +35,8 @@ Conventions (``shared/reference/data_and_metrics.md`` §3-§4):
   of one binary column), :func:`balanced_accuracy` (multi-class "UA").
 * Multi-label emotions (IITP): :func:`multilabel_report` binarises
   ``prob >= threshold`` and reports per-column accuracy, weighted F1 and W-Acc
-  with their averages; :func:`threshold_sweep` chooses the threshold on the
+  with their averages (one threshold for all columns, or one per column);
+  :func:`threshold_sweep` chooses the threshold (shared, or per column) on the
   **validation** split and applies it to test; :func:`emotion_report` gives
   the CIA paper's fixed thresholds (0.4 for F1, 0.18 for W-Acc), averages over
   the 6 emotions (CIA paper arithmetic) and over all 7 columns (CIM code,
