@@ -563,8 +563,6 @@ def multilabel_report(pred, y, threshold=0.5, mask=None, names=None, columns=Non
         {"Acc", "F1", "WAcc"}}, "average": {"Acc", "F1", "WAcc"}}``; NaN W-Acc
         columns are skipped in the average.
     """
-    if np.ndim(threshold) == 0:
-        threshold = _check_threshold(threshold, "threshold")
     p, t = _multilabel_pair(pred, y, mask)
     threshold = _check_thresholds(threshold, p.shape[1])
     names = _column_names(p.shape[1], names)
