@@ -60,6 +60,10 @@ class Recipe:
         callbacks: optional ``(args) -> list`` of extra Keras callbacks.
         after_training: optional ``(model, dataset, args, output_dir) -> None``
             (for example writing attention heatmaps).
+        evaluation_flags: names (``args`` attributes) of the recipe's flags
+            that change only the evaluation or what ``after_training`` writes
+            (thresholds, heatmaps): unlike every other flag, they may differ
+            between an interrupted run and its resumption.
     """
 
     name: str
@@ -75,6 +79,7 @@ class Recipe:
     formats: tuple = ()
     callbacks: Optional[Callable] = None
     after_training: Optional[Callable] = None
+    evaluation_flags: tuple = ()
 
 
 
@@ -331,13 +336,15 @@ def _run(recipe, args):
         validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
     resuming = os.path.isfile(os.path.join(backup_dir, "training_metadata.json"))
     start_epoch = 0
-    settings = run_settings(args)
+    settings = run_settings(args, may_change=recipe.evaluation_flags)
     settings_path = os.path.join(backup_dir, "run_settings.json")
     done_path = os.path.join(backup_dir, TRAINING_DONE)
     trained = None  # the interrupted run's training had finished: evaluate its weights, do not train again
     if resuming:
         if os.path.isfile(settings_path):
-            check_same_settings(read_backup_json(settings_path), settings, output_dir)
+            stored = read_backup_json(settings_path)
+            stored = {k: v for k, v in stored.items() if k not in recipe.evaluation_flags}
+            check_same_settings(stored, settings, output_dir)
         start_epoch = read_backup_epoch(os.path.join(backup_dir, "training_metadata.json"))
         if os.path.isfile(done_path):
             trained = read_backup_json(done_path, keys=("epochs", "epochs_completed"))
@@ -620,10 +627,15 @@ def check_backup_weights(backup_dir, output_dir=None):
 RESUMABLE_CHANGES = ("epochs", "verbose", "no_export", "fresh", "output_dir")
 
 
-def run_settings(args):
-    """The settings of a run that a resumed run must share: every flag but :data:`RESUMABLE_CHANGES`."""
+def run_settings(args, may_change=()):
+    """The settings of a run that a resumed run must share.
+
+    Every flag but :data:`RESUMABLE_CHANGES` and ``may_change`` (a recipe's
+    ``evaluation_flags``).
+    """
+    skip = set(RESUMABLE_CHANGES) | set(may_change)
     return {k: (v if isinstance(v, (bool, int, float, str, type(None))) else str(v))
-            for k, v in sorted(vars(args).items()) if k not in RESUMABLE_CHANGES}
+            for k, v in sorted(vars(args).items()) if k not in skip}
 
 
 def check_same_settings(stored, current, output_dir):

@@ -223,6 +223,7 @@ def make_recipe(dataset_name):
         add_arguments=add_arguments,
         formats=("mfn_h5",),
         after_training=after_training,
+        evaluation_flags=("heatmap_samples",),
     )
 
 

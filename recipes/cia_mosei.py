@@ -230,6 +230,7 @@ RECIPE = Recipe(
     add_arguments=add_arguments,
     formats=FORMATS,
     after_training=after_training,
+    evaluation_flags=("emotion_thresholds", "attention_videos"),
 )
 
 if __name__ == "__main__":

@@ -249,6 +249,7 @@ RECIPE = Recipe(
     add_arguments=add_arguments,
     formats=FORMATS,
     after_training=after_training,
+    evaluation_flags=("attention_videos",),
 )
 
 if __name__ == "__main__":

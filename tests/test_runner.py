@@ -393,6 +393,40 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     assert resumed["epochs_run_this_call"] == 3
 
 
+def test_a_recipes_evaluation_flags_may_change_on_resumption(tmp_path):
+    def add_arguments(parser):
+        toy_recipe.RECIPE.add_arguments(parser)
+        parser.add_argument("--report-digits", type=int, default=3)
+
+    recipe = dataclasses.replace(toy_recipe.RECIPE, add_arguments=add_arguments)
+    interrupted = dataclasses.replace(recipe, callbacks=lambda args: [InterruptAfter(0)])
+    argv = ["--output-dir", str(tmp_path / "run"), "--verbose", "0", "--epochs", "2", "--no-export"]
+    with pytest.raises(Interrupted):
+        run_recipe(interrupted, argv, exit_on_error=False)
+    # an undeclared flag is a training setting: the change is refused
+    with pytest.raises(RecipeError, match=r"other settings \(--report-digits: interrupted run 3, now 5\)"):
+        run_recipe(recipe, argv + ["--report-digits", "5"], exit_on_error=False)
+    # declared as an evaluation flag, it may change: the run resumes at epoch 2
+    declared = dataclasses.replace(recipe, evaluation_flags=("report_digits",))
+    resumed = run_recipe(declared, argv + ["--report-digits", "5"], exit_on_error=False)
+    assert resumed["epochs_run_this_call"] == 1
+
+
+@pytest.mark.parametrize("module, flags", [
+    ("cia_mosei", {"emotion_thresholds", "attention_videos"}),
+    ("cia_mosi", {"attention_videos"}),
+    ("tma_mmmo", {"heatmap_samples"}),
+])
+def test_recipes_declare_only_their_evaluation_flags(module, flags):
+    from keras_msa.runner import build_parser
+    from tests.recipe_modules import import_recipe_module
+
+    recipe = import_recipe_module(module).RECIPE
+    assert set(recipe.evaluation_flags) == flags
+    args = build_parser(recipe).parse_args([])
+    assert flags <= set(vars(args))  # every declared name is one of the recipe's flags
+
+
 def _gru_model_and_data():
     keras.utils.set_random_seed(0)
     inputs = keras.Input((6, 3))
