@@ -54,7 +54,9 @@ class Recipe:
             the paper reports for this recipe (same keys as ``evaluate``).
         defaults: default values of the common flags (``epochs``,
             ``batch_size``, ``learning_rate``, ``adam_epsilon``, ``monitor``
-            (None keeps the last epoch's weights), ``monitor_mode``, ``format``, ``shuffle``, ``drop_remainder``).
+            (None keeps the last epoch's weights), ``monitor_mode``, ``format``, ``shuffle``, ``drop_remainder``,
+            and ``legacy_monitor`` / ``legacy_monitor_mode``, the monitor of a
+            ``--legacy-selection`` run of a recipe without one).
         add_arguments: optional ``(parser) -> None`` adding recipe flags.
         formats: tuple of the ``--format`` values the recipe accepts.
         callbacks: optional ``(args) -> list`` of extra Keras callbacks.
@@ -133,6 +135,11 @@ def build_parser(recipe):
     p.add_argument("--fresh", action="store_true",
                    help="Ignore an interrupted run's backup in --output-dir and start over.")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="Keras fit verbosity.")
+    p.add_argument("--legacy-selection", action="store_true",
+                   help="PARITY STUDIES ONLY: use the TEST split as the validation split, so the checkpoint "
+                        "(and the emotion thresholds, the early stopping) are chosen on test, as the MMMU-BA, "
+                        "CIM and bc-LSTM code did. The numbers are test-selected, not results; results.json "
+                        "says so.")
     if recipe.add_arguments is not None:
         recipe.add_arguments(p)
     return p
@@ -297,6 +304,8 @@ def _run(recipe, args):
 
     configure_backend(args)
     dataset = recipe.load_data(args)
+    if args.legacy_selection:
+        dataset, d = legacy_selection(dataset, d)
     if dataset.info.get("synthetic"):
         print("!" * 100)
         print(f"!!! NOTICE: no --data-dir given: training on SYNTHETIC data shaped like {dataset.name} "
@@ -431,6 +440,8 @@ def _run(recipe, args):
     paper = recipe.paper_results(args) if callable(recipe.paper_results) else dict(recipe.paper_results)
     print(format_results_table(metrics, paper, title=f"{recipe.name}: test results",
                                synthetic=bool(dataset.info.get("synthetic"))))
+    if args.legacy_selection:
+        print(f"!!! {LEGACY_NOTE.strip('; ')} !!!")
 
     model_path = os.path.join(output_dir, f"{recipe.name}.keras")
     model.save(model_path)
@@ -453,7 +464,8 @@ def _run(recipe, args):
         "num_params": int(model.count_params()),
         "jit_compile": bool(model.jit_compile),  # what Keras used, not only what was asked
         "best_epoch": None if best is None or best.best_epoch is None else best.best_epoch + 1,
-        "selection": "last epoch" if best is None else f"best {best.monitor} ({best.mode})",
+        "selection": ("last epoch" if best is None else f"best {best.monitor} ({best.mode})")
+        + (LEGACY_NOTE if args.legacy_selection else ""),
         "epochs_run_this_call": epochs_run,
         "train_seconds_this_call": train_seconds,
         "args": {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))},
@@ -621,6 +633,39 @@ def check_backup_weights(backup_dir, output_dir=None):
                 f.visit(lambda name: None)
         except (OSError, RuntimeError, ValueError) as exc:
             raise _backup_error(path, f"expected an HDF5 weights file, found unreadable content ({exc})") from exc
+
+
+LEGACY_NOTE = "; LEGACY: chosen on the TEST split (--legacy-selection, parity studies only; not a valid result)"
+
+
+def legacy_selection(dataset, defaults):
+    """``--legacy-selection``: the test split doubles as the validation split.
+
+    The reference code of the CIA lineage selected on test (MMMU-BA validates
+    and early-stops on test, CIM picked epochs and thresholds from the test
+    log, bc-LSTM kept the best test epoch; ``shared/reference/
+    data_and_metrics.md``, pitfall 4). This reproduces that protocol for parity
+    studies: everything a recipe chooses on "validation" (checkpoint, early
+    stopping, thresholds) is then chosen on test. A recipe without a monitor
+    (a fixed-epoch protocol) gets ``defaults["legacy_monitor"]`` (default
+    ``"val_loss"``, lowest), i.e. the best test epoch.
+
+    Returns:
+        ``(dataset, defaults)``: the dataset with ``valid`` = its test split
+        (``info["legacy_selection"] = True``) and the defaults with a monitor.
+    """
+    from keras_msa.data_tools.dataset import MSADataset
+
+    print("!" * 100)
+    print("!!! --legacy-selection: the TEST split is used as the validation split: checkpoint, early stopping "
+          "and thresholds are chosen on test. Parity studies only: these numbers are not valid results. !!!")
+    print("!" * 100)
+    defaults = dict(defaults)
+    if defaults["monitor"] is None:
+        defaults["monitor"] = defaults.get("legacy_monitor", "val_loss")
+        defaults["monitor_mode"] = defaults.get("legacy_monitor_mode", "min")
+    splits = dict(dataset.splits, valid=dataset.test)
+    return MSADataset(dataset.name, splits, dict(dataset.info, legacy_selection=True)), defaults
 
 
 #: Flags that may change between an interrupted run and its resumption (``--epochs`` may grow).

@@ -427,6 +427,30 @@ def test_recipes_declare_only_their_evaluation_flags(module, flags):
     assert flags <= set(vars(args))  # every declared name is one of the recipe's flags
 
 
+def test_legacy_selection_chooses_the_checkpoint_on_the_test_split(tmp_path):
+    import csv
+
+    out = tmp_path / "legacy"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "3", "--no-export", "--legacy-selection"]
+    results = run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
+    with open(out / "history.csv") as f:
+        val_loss = [float(row["val_loss"]) for row in csv.DictReader(f)]
+    # the "validation" loss of every epoch is the test MAE (the toy's loss): the restored epoch is the one
+    # with the lowest test MAE, and its logged value is the MAE the evaluation measures on test
+    assert results["best_epoch"] == 1 + int(np.argmin(val_loss))
+    assert results["metrics"]["MAE"] == pytest.approx(min(val_loss), rel=1e-5)
+    assert "LEGACY: chosen on the TEST split" in results["selection"]
+    assert json.loads((out / "results.json").read_text())["args"]["legacy_selection"] is True
+    # a fixed-epoch recipe (no monitor) gets the best test epoch (lowest test loss) under the flag
+    fixed = dataclasses.replace(toy_recipe.RECIPE, defaults=dict(toy_recipe.RECIPE.defaults, monitor=None))
+    plain = run_recipe(fixed, ["--output-dir", str(tmp_path / "fixed"), "--verbose", "0", "--epochs", "2",
+                               "--no-export"], exit_on_error=False)
+    assert plain["selection"] == "last epoch" and plain["best_epoch"] is None
+    legacy = run_recipe(fixed, ["--output-dir", str(tmp_path / "fixed_legacy"), "--verbose", "0", "--epochs", "2",
+                                "--no-export", "--legacy-selection"], exit_on_error=False)
+    assert legacy["selection"].startswith("best val_loss (min); LEGACY") and legacy["best_epoch"] in (1, 2)
+
+
 def _gru_model_and_data():
     keras.utils.set_random_seed(0)
     inputs = keras.Input((6, 3))
