@@ -328,3 +328,36 @@ def test_several_string_cells_are_counted(tmp_path):
         warnings.simplefilter("error")
         raises(lambda: read_bclstm_mosi(tmp_path, expected_sizes=None), f"{path}: key 'row 1, column 2'",
                "expected a number", "found 'bad' (2 non-numeric cells in this column)")
+
+
+class _RunsCode:
+    """Unpickling this object would call ``open(marker, "w")``: a stand-in for a malicious data file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_a_pickle_that_names_code_is_refused_before_anything_runs(tmp_path, protocol):
+    marker = tmp_path / "ran"
+    path = tmp_path / "mosei_senti_data.pkl"
+    with open(path, "wb") as f:
+        pickle.dump({"train": {"vision": np.zeros((2, 3, 4), "float32"), "hook": _RunsCode(str(marker))}}, f,
+                    protocol=protocol)
+    raises(lambda: read_mult_pickle(str(path)), str(path), "<pickle>", "the pickle names io.open",
+           "numpy arrays, numpy scalars and plain containers only")
+    assert not marker.exists()  # refused at find_class: open() never ran
+    # the same layout of numpy arrays and containers loads, at either protocol (in-band buffers included)
+    from keras_msa.data_tools.readers._common import load_pickle
+
+    arrays = {"train": {"ids": np.array(["a", "b"], dtype=object), "x": np.arange(6.0).reshape(2, 3),
+                        "n": np.float32(2.5), "names": {"x", "y"}}}
+    with open(path, "wb") as f:
+        pickle.dump(arrays, f, protocol=protocol)
+    loaded = load_pickle(str(path))
+    np.testing.assert_array_equal(loaded["train"]["x"], arrays["train"]["x"])
+    assert loaded["train"]["ids"].tolist() == ["a", "b"] and loaded["train"]["n"] == np.float32(2.5)
+    assert loaded["train"]["names"] == {"x", "y"}

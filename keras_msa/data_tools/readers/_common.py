@@ -32,14 +32,45 @@ def require_path(path, key="<file>", what="an existing file"):
     return path
 
 
+#: The only globals a data pickle may name: numpy arrays, scalars and dtypes (numpy 1 and 2 module
+#: paths, in-band protocol-5 buffers) and plain containers. Unpickling runs whatever callable a pickle
+#: names, so anything else is refused (``shared/reference/data_and_metrics.md``, pitfall 10).
+PICKLE_GLOBALS = frozenset(
+    [(core, name) for core in ("numpy.core.multiarray", "numpy._core.multiarray") for name in ("_reconstruct", "scalar")]
+    + [("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"), ("numpy", "ndarray"),
+       ("numpy", "dtype"), ("collections", "OrderedDict"), ("_codecs", "encode")]
+    + [(builtins, name) for builtins in ("builtins", "__builtin__") for name in ("set", "frozenset", "complex")]
+)
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only :data:`PICKLE_GLOBALS` (data, never code)."""
+
+    def find_class(self, module, name):
+        if (module, name) not in PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(
+                f"the pickle names {module}.{name}, which a data file of these layouts does not need (expected "
+                "numpy arrays, numpy scalars and plain containers only); it was not loaded, because unpickling "
+                "runs the callables a pickle names"
+            )
+        return super().find_class(module, name)
+
+
 def load_pickle(path, encoding="latin1"):
-    """Load a (Python 2 or 3) pickle; corrupt or truncated files raise DataValidationError."""
+    """Load a (Python 2 or 3) data pickle; corrupt, truncated or code-naming files raise DataValidationError.
+
+    Only numpy arrays / scalars / dtypes and plain Python containers are
+    reconstructed (:data:`PICKLE_GLOBALS`): a pickle that names any other
+    global (a class or function, which unpickling would call) is refused
+    before anything runs, naming the global.
+    """
     path = require_path(path)
     try:
         with open(path, "rb") as f:
-            return pickle.load(f, encoding=encoding)
+            return _DataUnpickler(f, encoding=encoding).load()
     except Exception as e:  # EOFError, UnpicklingError, ValueError from numpy, ...
-        raise data_error(path, "<pickle>", "a complete pickle", f"an unreadable file ({type(e).__name__}: {e})") from e
+        raise data_error(path, "<pickle>", "a complete pickle of numpy arrays and containers",
+                         f"an unreadable file ({type(e).__name__}: {e})") from e
 
 
 def read_h5_dataset(path, key):
