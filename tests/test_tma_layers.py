@@ -19,6 +19,7 @@ from keras_msa.layers import TorchLSTMCell
 from tests.layer_testing import run_layer_test
 
 RNG = np.random.default_rng(0)
+to_numpy = keras.ops.convert_to_numpy  # any backend's tensors and variables
 
 
 def rand(*shape):
@@ -35,7 +36,7 @@ def np_softmax(x, axis=-1):
 
 
 def dense_np(layer, x):
-    return x @ layer.kernel.numpy() + layer.bias.numpy()
+    return x @ to_numpy(layer.kernel) + to_numpy(layer.bias)
 
 
 def mlp_np(mlp, x):
@@ -88,9 +89,9 @@ def test_mlp_block_standard_checks_and_values():
                    expected_output_shape=(4, 3), expected_num_trainable_weights=4,
                    expected_num_non_trainable_weights=0)
     mlp = MLPBlock(5, 3, dropout=0.5)
-    out = mlp(x).numpy()  # inference: no dropout
+    out = to_numpy(mlp(x))  # inference: no dropout
     np.testing.assert_allclose(out, mlp_np(mlp, x), rtol=1e-5, atol=1e-6)
-    assert not np.allclose(mlp(x, training=True).numpy(), mlp(x, training=True).numpy()), "dropout mask reused"
+    assert not np.allclose(to_numpy(mlp(x, training=True)), to_numpy(mlp(x, training=True))), "dropout mask reused"
     no_dropout = MLPBlock(5, 3, dropout=0.0)
     no_dropout.build((None, 6))
     assert len(no_dropout.variables) == 4 and len(mlp.variables) == 5  # a seed state only with dropout
@@ -102,9 +103,9 @@ def test_mlp_block_torch_initialisation_bounds():
     bound_in, bound_hidden = 1 / math.sqrt(400), 1 / math.sqrt(300)
     for weight, bound in ((mlp._hidden_dense.kernel, bound_in), (mlp._hidden_dense.bias, bound_in),
                           (mlp._output_dense.kernel, bound_hidden), (mlp._output_dense.bias, bound_hidden)):
-        values = np.abs(weight.numpy())
+        values = np.abs(to_numpy(weight))
         assert values.max() <= bound + 1e-7
-    assert np.abs(mlp._hidden_dense.bias.numpy()).max() > 0.8 * bound_in  # spread over the whole range
+    assert np.abs(to_numpy(mlp._hidden_dense.bias)).max() > 0.8 * bound_in  # spread over the whole range
 
 
 def test_mlp_block_rejects_bad_arguments():
@@ -134,14 +135,15 @@ def test_torch_lstm_cell_in_rnn_and_gate_order():
                    expected_num_trainable_weights=4)
     cell = TorchLSTMCell(6, seed=0)
     cell.build((None, 5))
-    assert np.abs(cell.kernel.numpy()).max() <= 1 / math.sqrt(6) + 1e-7
+    assert np.abs(to_numpy(cell.kernel)).max() <= 1 / math.sqrt(6) + 1e-7
     x0, h0, c0 = rand(3, 5), rand(3, 6), rand(3, 6)
     h, (h_again, c) = cell(x0, [h0, c0])
-    g = x0 @ cell.kernel.numpy() + cell.bias.numpy() + h0 @ cell.recurrent_kernel.numpy() + cell.recurrent_bias.numpy()
+    g = (x0 @ to_numpy(cell.kernel) + to_numpy(cell.bias) + h0 @ to_numpy(cell.recurrent_kernel)
+         + to_numpy(cell.recurrent_bias))
     i, f, gg, o = np.split(g, 4, axis=-1)  # PyTorch order i, f, g, o
     c_want = sigmoid(f) * c0 + sigmoid(i) * np.tanh(gg)
-    np.testing.assert_allclose(c.numpy(), c_want, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(h.numpy(), sigmoid(o) * np.tanh(c_want), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(c), c_want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(h), sigmoid(o) * np.tanh(c_want), rtol=1e-5, atol=1e-6)
     single = TorchLSTMCell(6, use_recurrent_bias=False)
     single.build((None, 5))
     assert single.count_params() == cell.count_params() - 4 * 6
@@ -156,15 +158,15 @@ def test_lsthm_cell_in_rnn_and_gate_order():
     assert cell.count_params() == 4 * 6 * (5 + 1) + 4 * 6 * (6 + 1) + 4 * 6 * (2 + 1)
     x0, z0, h0, c0 = rand(3, 5), rand(3, 2), rand(3, 6), rand(3, 6)
     h, (_, c) = cell(np.concatenate([x0, z0], -1), [h0, c0])
-    s = (x0 @ cell.input_kernel.numpy() + cell.input_bias.numpy() + h0 @ cell.recurrent_kernel.numpy()
-         + cell.recurrent_bias.numpy() + z0 @ cell.hybrid_kernel.numpy() + cell.hybrid_bias.numpy())
+    s = (x0 @ to_numpy(cell.input_kernel) + to_numpy(cell.input_bias) + h0 @ to_numpy(cell.recurrent_kernel)
+         + to_numpy(cell.recurrent_bias) + z0 @ to_numpy(cell.hybrid_kernel) + to_numpy(cell.hybrid_bias))
     f, i, o, cand = np.split(s, 4, axis=-1)  # LSTHM order f, i, o, c~
     c_want = sigmoid(f) * c0 + sigmoid(i) * np.tanh(cand)
-    np.testing.assert_allclose(c.numpy(), c_want, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(h.numpy(), np.tanh(c_want) * sigmoid(o), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(c), c_want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(h), np.tanh(c_want) * sigmoid(o), rtol=1e-5, atol=1e-6)
     # torch nn.Linear init: the bias bound is 1/sqrt(fan_in) of its own map.
-    assert np.abs(cell.input_bias.numpy()).max() <= 1 / math.sqrt(5) + 1e-7
-    assert np.abs(cell.hybrid_bias.numpy()).max() <= 1 / math.sqrt(2) + 1e-7
+    assert np.abs(to_numpy(cell.input_bias)).max() <= 1 / math.sqrt(5) + 1e-7
+    assert np.abs(to_numpy(cell.hybrid_bias)).max() <= 1 / math.sqrt(2) + 1e-7
     with pytest.raises(ValueError, match="hybrid memory"):
         LSTHMCell(6, hybrid_dim=8).build((None, 8))
 
@@ -182,13 +184,13 @@ def test_delta_memory_attention(window):
     out, scores = layer(**data, return_attention_scores=True)
     cstar = np.concatenate([prev, c], -1) if window == 2 else c
     want_scores = np_softmax(mlp_np(layer._attention, cstar))  # one softmax over all entries
-    np.testing.assert_allclose(scores.numpy(), want_scores, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(out.numpy(), want_scores * cstar, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(scores), want_scores, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(out), want_scores * cstar, rtol=1e-5, atol=1e-6)
     if window == 1:
         with pytest.raises(ValueError, match="window=2"):
             layer(c, previous=prev)
     else:
-        np.testing.assert_allclose(layer(c).numpy(), layer(c, previous=np.zeros_like(c)).numpy())
+        np.testing.assert_allclose(to_numpy(layer(c)), to_numpy(layer(c, previous=np.zeros_like(c))))
 
 
 def test_multi_view_gated_memory():
@@ -198,7 +200,7 @@ def test_multi_view_gated_memory():
     run_layer_test(MultiViewGatedMemory, kwargs, {"inputs": x, "memory": u}, expected_output_shape=(4, 5),
                    expected_num_trainable_weights=12, expected_num_non_trainable_weights=0)
     layer = MultiViewGatedMemory(**kwargs)
-    out = layer(x, memory=u).numpy()
+    out = to_numpy(layer(x, memory=u))
     both = np.concatenate([x, u], -1)
     want = sigmoid(mlp_np(layer._retain_gate, both)) * u + sigmoid(mlp_np(layer._update_gate, both)) * np.tanh(
         mlp_np(layer._proposal, x))
@@ -222,17 +224,17 @@ def test_multi_attention_block(softmax_mode):
     logits = dense_np(layer._attention, c)
     if softmax_mode == "per_attention":
         want = np_softmax(logits.reshape(5, k, 9), axis=-1)
-        np.testing.assert_allclose(scores.numpy().sum(-1), 1.0, rtol=1e-5)
+        np.testing.assert_allclose(to_numpy(scores).sum(-1), 1.0, rtol=1e-5)
     else:
         want = np_softmax(logits, axis=-1).reshape(5, k, 9)
-        np.testing.assert_allclose(scores.numpy().sum((1, 2)), 1.0, rtol=1e-5)
-    np.testing.assert_allclose(scores.numpy(), want, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(to_numpy(scores).sum((1, 2)), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(scores), want, rtol=1e-5, atol=1e-6)
     attended = want * c[:, None, :]
     reduced, offset = [], 0
     for dense, h in zip(layer._reduce, dims):
         reduced.append(dense_np(dense, attended[:, :, offset: offset + h].reshape(5, k * h)))  # k-major
         offset += h
-    np.testing.assert_allclose(z.numpy(), mlp_np(layer._map, np.concatenate(reduced, -1)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(to_numpy(z), mlp_np(layer._map, np.concatenate(reduced, -1)), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="reduce_dims"):
         MultiAttentionBlock(dims, reduce_dims=[2, 3])
     with pytest.raises(ValueError, match="sum\\(input_dims\\)=9"):
@@ -253,8 +255,8 @@ def test_temporal_modality_attention():
     want_alpha = np_softmax(mlp_np(layer._modality_attention, s))
     projections = [mlp_np(p, s[:, o: o + h]) for p, o, h in zip(layer._projections, (0, 4, 7), dims)]
     want_z = sum(want_alpha[:, m: m + 1] * projections[m] for m in range(3))
-    np.testing.assert_allclose(alpha.numpy(), want_alpha, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(z.numpy(), want_z, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(to_numpy(alpha), want_alpha, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(z), want_z, rtol=1e-4, atol=1e-5)
     # One int / float for all modalities; batch size 1 works (the reference's squeeze breaks there).
     layer = TemporalModalityAttention([4, 3], subspace_dim=2, projection_hidden_dims=3, attention_hidden_dim=3)
     assert layer.projection_hidden_dims == [3, 3] and layer.projection_dropouts == [0.0, 0.0]
@@ -303,34 +305,34 @@ def test_recurrence_masks_skip_front_padding_and_default_runs_it_through(cls, kw
     out_short = masked(short)
     if isinstance(out_masked, tuple):
         (out_masked, w_masked), (out_short, w_short) = out_masked, out_short
-        np.testing.assert_allclose(w_masked.numpy()[:, :2], 0.0)
-        np.testing.assert_allclose(w_masked.numpy()[:, 2:], w_short.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(to_numpy(w_masked)[:, :2], 0.0)
+        np.testing.assert_allclose(to_numpy(w_masked)[:, 2:], to_numpy(w_short), rtol=1e-5, atol=1e-6)
         out_unmasked = masked(padded)[0]
     else:
         out_unmasked = masked(padded)
-    np.testing.assert_allclose(out_masked.numpy(), out_short.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(out_masked), to_numpy(out_short), rtol=1e-5, atol=1e-6)
     # Without use_mask (the reference behaviour) the padded steps change the states.
     plain = cls(**kwargs)
     plain.build(padded.shape)
     plain.set_weights(masked.get_weights())
     out_plain = plain(padded, mask=mask)
     out_plain = out_plain[0] if isinstance(out_plain, tuple) else out_plain
-    np.testing.assert_allclose(out_plain.numpy(), out_unmasked.numpy(), rtol=1e-6)
-    assert not np.allclose(out_plain.numpy(), out_short.numpy(), atol=1e-4)
+    np.testing.assert_allclose(to_numpy(out_plain), to_numpy(out_unmasked), rtol=1e-6)
+    assert not np.allclose(to_numpy(out_plain), to_numpy(out_short), atol=1e-4)
 
 
 def test_recurrence_dropout_only_in_training():
     layer = MFNRecurrence(**DMAN_KW)
     a, b = layer(X_SEQ, training=True), layer(X_SEQ, training=True)
-    assert not np.allclose(a.numpy(), b.numpy())
-    np.testing.assert_array_equal(layer(X_SEQ).numpy(), layer(X_SEQ).numpy())
+    assert not np.allclose(to_numpy(a), to_numpy(b))
+    np.testing.assert_array_equal(to_numpy(layer(X_SEQ)), to_numpy(layer(X_SEQ)))
 
 
 def test_recurrence_tma_input_hidden_variant_and_errors():
     cell_out = MARNRecurrence(**MARN_TMA_KW)(X_SEQ)[0]
     hidden = MARNRecurrence(**dict(MARN_TMA_KW, tma_input="hidden"))(X_SEQ)[0]
     assert hidden.shape == cell_out.shape
-    assert not np.allclose(hidden.numpy(), cell_out.numpy())  # same seed, different TMA input
+    assert not np.allclose(to_numpy(hidden), to_numpy(cell_out))  # same seed, different TMA input
     with pytest.raises(ValueError, match="fusion='tma'"):
         MARNRecurrence(**dict(MAB_KW, return_modality_weights=True))
     with pytest.raises(ValueError, match="mab_reduce_dims"):
@@ -351,8 +353,8 @@ def test_recurrence_single_modality_and_jit_compiled_model():
     layer = MARNRecurrence([5], [4], fusion="tma", tma_subspace_dim=3, tma_projection_hidden_dims=2,
                            tma_attention_hidden_dim=2, return_modality_weights=True)
     out, alpha = layer(rand(2, 3, 5))
-    np.testing.assert_allclose(alpha.numpy(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(alpha), 1.0, rtol=1e-6)
     inputs = keras.Input((4, 12))
     model = keras.Model(inputs, keras.layers.Dense(1)(MFNRecurrence(**DMAN_KW)(inputs)))
     model.compile(optimizer="adam", loss="mae", jit_compile=True)  # XLA (training under XLA: benchmarks/)
-    np.testing.assert_allclose(model.predict(X_SEQ, verbose=0), model(X_SEQ).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(X_SEQ, verbose=0), to_numpy(model(X_SEQ)), rtol=1e-5, atol=1e-6)
