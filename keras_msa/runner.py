@@ -54,9 +54,7 @@ class Recipe:
             the paper reports for this recipe (same keys as ``evaluate``).
         defaults: default values of the common flags (``epochs``,
             ``batch_size``, ``learning_rate``, ``adam_epsilon``, ``monitor``
-            (None keeps the last epoch's weights), ``monitor_mode``, ``format``, ``shuffle``, ``drop_remainder``,
-            and ``legacy_monitor`` / ``legacy_monitor_mode``, the monitor of a
-            ``--legacy-selection`` run of a recipe without one).
+            (None keeps the last epoch's weights), ``monitor_mode``, ``format``, ``shuffle``, ``drop_remainder``).
         add_arguments: optional ``(parser) -> None`` adding recipe flags.
         formats: tuple of the ``--format`` values the recipe accepts.
         callbacks: optional ``(args) -> list`` of extra Keras callbacks.
@@ -345,15 +343,13 @@ def _run(recipe, args):
         validation = (x_valid, y_valid) if w_valid is None else (x_valid, y_valid, w_valid)
     resuming = os.path.isfile(os.path.join(backup_dir, "training_metadata.json"))
     start_epoch = 0
-    settings = run_settings(args, may_change=recipe.evaluation_flags)
+    settings = run_settings(args)
     settings_path = os.path.join(backup_dir, "run_settings.json")
     done_path = os.path.join(backup_dir, TRAINING_DONE)
     trained = None  # the interrupted run's training had finished: evaluate its weights, do not train again
     if resuming:
         if os.path.isfile(settings_path):
-            stored = read_backup_json(settings_path)
-            stored = {k: v for k, v in stored.items() if k not in recipe.evaluation_flags}
-            check_same_settings(stored, settings, output_dir)
+            check_same_settings(read_backup_json(settings_path), settings, output_dir, recipe.evaluation_flags)
         start_epoch = read_backup_epoch(os.path.join(backup_dir, "training_metadata.json"))
         if os.path.isfile(done_path):
             trained = read_backup_json(done_path, keys=("epochs", "epochs_completed"))
@@ -647,8 +643,8 @@ def legacy_selection(dataset, defaults):
     data_and_metrics.md``, pitfall 4). This reproduces that protocol for parity
     studies: everything a recipe chooses on "validation" (checkpoint, early
     stopping, thresholds) is then chosen on test. A recipe without a monitor
-    (a fixed-epoch protocol) gets ``defaults["legacy_monitor"]`` (default
-    ``"val_loss"``, lowest), i.e. the best test epoch.
+    (a fixed-epoch protocol) keeps the epoch with the lowest ``val_loss``,
+    i.e. the best test epoch.
 
     Returns:
         ``(dataset, defaults)``: the dataset with ``valid`` = its test split
@@ -662,8 +658,7 @@ def legacy_selection(dataset, defaults):
     print("!" * 100)
     defaults = dict(defaults)
     if defaults["monitor"] is None:
-        defaults["monitor"] = defaults.get("legacy_monitor", "val_loss")
-        defaults["monitor_mode"] = defaults.get("legacy_monitor_mode", "min")
+        defaults["monitor"], defaults["monitor_mode"] = "val_loss", "min"
     splits = dict(dataset.splits, valid=dataset.test)
     return MSADataset(dataset.name, splits, dict(dataset.info, legacy_selection=True)), defaults
 
@@ -672,25 +667,23 @@ def legacy_selection(dataset, defaults):
 RESUMABLE_CHANGES = ("epochs", "verbose", "no_export", "fresh", "output_dir")
 
 
-def run_settings(args, may_change=()):
-    """The settings of a run that a resumed run must share.
-
-    Every flag but :data:`RESUMABLE_CHANGES` and ``may_change`` (a recipe's
-    ``evaluation_flags``).
-    """
-    skip = set(RESUMABLE_CHANGES) | set(may_change)
+def run_settings(args):
+    """The settings of a run that a resumed run must share: every flag but :data:`RESUMABLE_CHANGES`."""
     return {k: (v if isinstance(v, (bool, int, float, str, type(None))) else str(v))
-            for k, v in sorted(vars(args).items()) if k not in skip}
+            for k, v in sorted(vars(args).items()) if k not in RESUMABLE_CHANGES}
 
 
-def check_same_settings(stored, current, output_dir):
+def check_same_settings(stored, current, output_dir, may_change=()):
     """Refuse to resume an interrupted run with other settings (it would mix two configurations).
+
+    ``may_change``: flags left out of the comparison (a recipe's ``evaluation_flags``).
 
     Raises:
         RecipeError: naming the flags that differ, the interrupted run's value
         and the new one.
     """
-    changed = [k for k in sorted(set(stored) | set(current)) if stored.get(k) != current.get(k)]
+    changed = [k for k in sorted(set(stored) | set(current))
+               if k not in may_change and stored.get(k) != current.get(k)]
     if changed:
         diffs = "; ".join(f"--{k.replace('_', '-')}: interrupted run {stored.get(k)!r}, now {current.get(k)!r}"
                           for k in changed)
