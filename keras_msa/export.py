@@ -10,8 +10,40 @@ models).
 
 
 def export_saved_model(model, path, verbose=False):
-    """Export ``model`` as a TF SavedModel at ``path`` and return ``path``."""
-    model.export(path, format="tf_saved_model", verbose=verbose)
+    """Export ``model`` as a TF SavedModel at ``path`` and return ``path``.
+
+    On the TensorFlow and JAX backends this is ``model.export(path,
+    format="tf_saved_model")``. Keras cannot do that on the torch backend for
+    the keras_msa models: its torch exporter needs ``torch_xla`` and takes one
+    tensor per input, not a dict of inputs. There the model is saved as a
+    ``.keras`` file (the format is the same on every backend) and exported by
+    ``python -m keras_msa.export`` in a fresh process on the TensorFlow
+    backend, which must be installed (it is a keras_msa dependency). A failure
+    of that process raises one ``RuntimeError`` with the end of its output.
+    """
+    import keras
+
+    if keras.backend.backend() != "torch":
+        model.export(path, format="tf_saved_model", verbose=verbose)
+        return path
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        keras_file = os.path.join(tmp, "model.keras")
+        model.save(keras_file)
+        env = dict(os.environ, KERAS_BACKEND="tensorflow")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        command = [sys.executable, "-m", "keras_msa.export", keras_file, path] + (["--verbose"] if verbose else [])
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"export_saved_model: exporting {path!r} on the tensorflow backend (the torch backend "
+                           f"cannot export a SavedModel) failed with exit code {done.returncode}:\n"
+                           + (done.stderr or done.stdout)[-3000:])
+    if verbose:
+        print(done.stdout, end="")
     return path
 
 
@@ -76,3 +108,28 @@ def _check_inputs(inputs, signature):
         if not spec.shape.is_compatible_with(shape):
             raise ValueError(f"serve: input {key!r}: expected shape {tuple(spec.shape.as_list())} (None = any size), "
                              f"found {shape}.")
+
+
+def main(argv=None):
+    """``python -m keras_msa.export MODEL.keras OUTPUT_DIR``: a saved ``.keras`` model as a SavedModel."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m keras_msa.export", description=main.__doc__)
+    parser.add_argument("keras_file", help="a model saved with model.save(...) (.keras)")
+    parser.add_argument("output_dir", help="where to write the SavedModel")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.keras_file.endswith(".keras") or not os.path.isfile(args.keras_file):
+        parser.error(f"keras_file: expected an existing .keras file, found {args.keras_file!r}")
+    import keras
+
+    import keras_msa  # noqa: F401  (registers the keras_msa layers for loading)
+
+    model = keras.saving.load_model(args.keras_file)
+    export_saved_model(model, args.output_dir, verbose=args.verbose)
+    print(f"wrote {args.output_dir}")
+
+
+if __name__ == "__main__":
+    main()

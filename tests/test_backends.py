@@ -1,10 +1,12 @@
-"""The layers on another Keras backend: the layer tests run again under ``KERAS_BACKEND=jax``.
+"""The layers on the other Keras backends: the layer and export tests run again under JAX and torch.
 
-Every keras_msa layer uses ``keras.ops`` only, so it must behave the same on JAX
-as on TensorFlow (``shared/reference/keras_conventions.md``: a CI matrix over the
-backends). The suite itself runs on TensorFlow; this test runs the layer test
-files in a fresh process on JAX (installed by the ``test`` extra). Torch is not
-covered: its PyPI wheels bring several GB of CUDA libraries.
+Every keras_msa layer uses ``keras.ops`` only, so it must behave the same on
+JAX and torch as on TensorFlow (``shared/reference/keras_conventions.md`` §16:
+a CI matrix over ``KERAS_BACKEND`` in {tensorflow, jax, torch}). The suite
+itself runs on TensorFlow; this test runs the layer test files and the
+export tests in a fresh process on each other backend. JAX comes with the ``test`` extra; torch is
+installed by ``.ci/run`` as the CPU build ``torch==2.13.0`` (an unpinned
+``torch`` from PyPI is a CUDA build of several GB, so it is not in the extra).
 """
 
 import importlib.util
@@ -15,17 +17,21 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LAYER_TESTS = ("tests/test_cia_layers.py", "tests/test_tma_layers.py", "tests/test_layer_testing.py")
+# the layer tests, and the SavedModel export (on torch it goes through a TensorFlow process: keras_msa.export)
+BACKEND_TESTS = ("tests/test_cia_layers.py", "tests/test_tma_layers.py", "tests/test_layer_testing.py",
+                 "tests/test_export.py")
+INSTALL_HINT = {"jax": "pip install -e '.[test]' installs it", "torch": "pip install torch==2.13.0 (.ci/run does)"}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                    reason="jax is not installed (pip install -e '.[test]' installs it)")
-def test_the_layer_tests_pass_on_the_jax_backend():
-    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
-    backend = subprocess.run([sys.executable, "-c", "import keras; print(keras.backend.backend())"],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert backend.stdout.strip().splitlines()[-1] == "jax", backend.stderr[-2000:]
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *LAYER_TESTS],
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_the_layer_tests_pass_on_another_backend(backend):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed ({INSTALL_HINT[backend]})")
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    found = subprocess.run([sys.executable, "-c", "import keras; print(keras.backend.backend())"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert found.stdout.strip().splitlines()[-1] == backend, found.stderr[-2000:]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *BACKEND_TESTS],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

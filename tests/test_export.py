@@ -59,3 +59,28 @@ def test_serve_refuses_inputs_that_do_not_match_the_signature(served, change, me
     _, serve = served
     with pytest.raises(ValueError, match=message):
         serve(change(_inputs()))
+
+
+def test_the_command_line_exports_a_saved_keras_model(served, tmp_path, capsys):
+    from keras_msa.export import main
+
+    model, _ = served
+    keras_file = os.path.join(tmp_path, "cia.keras")
+    model.save(keras_file)
+    out = os.path.join(tmp_path, "served")
+    main([keras_file, out])
+    assert capsys.readouterr().out.strip().endswith(f"wrote {out}")
+    x = _inputs()
+    ref, got = model.predict(x, verbose=0), load_saved_model(out)(x)
+    for k in ref:
+        np.testing.assert_allclose(np.asarray(got[k]), ref[k], atol=1e-6)
+
+
+def test_the_command_line_refuses_a_missing_keras_file(tmp_path, capsys):
+    from keras_msa.export import main
+
+    missing = os.path.join(tmp_path, "nothing.keras")
+    with pytest.raises(SystemExit) as exit_info:
+        main([missing, os.path.join(tmp_path, "out")])
+    assert exit_info.value.code == 2
+    assert f"keras_file: expected an existing .keras file, found {missing!r}" in capsys.readouterr().err
