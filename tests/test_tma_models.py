@@ -7,6 +7,7 @@ equations (``shared/reference/recurrent.md``); torch is not needed.
 
 import pathlib
 import re
+import sys
 
 import keras
 import numpy as np
@@ -394,16 +395,41 @@ def test_weight_import_errors_list_missing_unexpected_and_misshaped_names():
         load_reference_weights(keras.Sequential([keras.layers.Dense(1)], name="other"), sd)
 
 
-def test_reading_pt_files_needs_torch_only_when_called(tmp_path):
+def test_reading_pt_files_needs_torch_only_when_called(tmp_path, monkeypatch):
     from keras_msa.models import state_dict_from_torch_file
 
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match="PyTorch"):
-            state_dict_from_torch_file(str(tmp_path / "mfn.pt"))
-    else:  # pragma: no cover - torch is not a dependency
-        pytest.skip("torch installed")
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed: `import torch` fails
+    with pytest.raises(ImportError, match=r"Reading '.*mfn\.pt' needs PyTorch, which is not installed"):
+        state_dict_from_torch_file(str(tmp_path / "mfn.pt"))
+
+
+def test_a_torch_checkpoint_file_loads_like_its_state_dict(tmp_path):
+    torch = pytest.importorskip("torch", reason="torch is not installed (.ci/run installs torch==2.13.0)")
+    from keras_msa.models import state_dict_from_torch_file
+
+    cfg = dict(TINY, window=1)
+    state_dict = random_state_dict(reference_shapes("mfn_tma", cfg), seed=3)
+    path = tmp_path / "mfn_tma.pt"
+    torch.save({k: torch.from_numpy(v) for k, v in state_dict.items()}, path)  # a saved state_dict
+    read = state_dict_from_torch_file(str(path))
+    assert sorted(read) == sorted(state_dict)
+    for k, v in state_dict.items():
+        assert read[k].dtype == np.float32 and np.array_equal(read[k], v), k
+    model = tiny_model("mfn_tma", cfg)
+    load_reference_weights(model, read)
+    x = random_inputs(cfg["d"], ("text", "audio", "vision"))
+    want, _ = forward("mfn_tma", state_dict, [x["text"], x["audio"], x["vision"]], window=1, naming="tma")
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-4, atol=1e-5)
+
+    module = torch.nn.Linear(3, 2)  # a pickled whole module, as the TMA repository saves its models
+    torch.save(module, tmp_path / "linear.pt")
+    read = state_dict_from_torch_file(str(tmp_path / "linear.pt"))
+    assert sorted(read) == ["bias", "weight"]
+    np.testing.assert_array_equal(read["weight"], module.weight.detach().numpy())
+
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match=r"list\.pt: expected a state_dict or a torch module, found list"):
+        state_dict_from_torch_file(str(tmp_path / "list.pt"))
 
 
 def test_reload_keras_file_gives_identical_predictions(tmp_path):

@@ -247,8 +247,10 @@ def state_dict_from_torch_file(path):
 
     Accepts a saved ``state_dict`` or a pickled whole module (as the TMA
     repository saves them; torch must then be able to import the module's
-    class). torch is never a dependency of keras_msa: this function raises a
-    clear error when it is not installed.
+    class). A pickled module runs code when it is loaded (``torch.load`` with
+    ``weights_only=False``): read only files you trust. torch is never a
+    dependency of keras_msa: this function raises a clear error when it is not
+    installed.
     """
     try:
         import torch  # noqa: F401
