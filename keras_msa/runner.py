@@ -128,7 +128,8 @@ def build_parser(recipe):
     p.add_argument("--jit-compile", action="store_true",
                    help="XLA-compile the train/predict steps (about 1.3x faster training on CPU after a minute "
                         "of compilation). Keras does not combine XLA with TensorFlow's op determinism, which "
-                        "the recipes otherwise turn on: same-seed runs may then differ in the last digits.")
+                        "the recipes otherwise turn on: same-seed runs may then differ in the last digits. "
+                        "On the JAX backend the steps are always XLA-compiled.")
     p.add_argument("--no-export", action="store_true", help="Skip the SavedModel export.")
     p.add_argument("--fresh", action="store_true",
                    help="Ignore an interrupted run's backup in --output-dir and start over.")
@@ -258,6 +259,18 @@ def configure_backend(args):
     keras.config.set_dtype_policy("mixed_float16" if args.mixed_precision else "float32")
 
 
+def resolve_jit_compile(requested, backend):
+    """Whether the train / predict steps are XLA-compiled: as ``--jit-compile`` asks, and always on JAX.
+
+    XLA is JAX's only graph mode: without it Keras runs every op of a JAX
+    step eagerly, about 65 times slower training for CIA on CPU
+    (``benchmarks/bench_cia_speed.py``). TensorFlow without XLA still runs
+    compiled graphs (``tf.function``), and torch without it runs eagerly as
+    torch does.
+    """
+    return bool(requested) or backend == "jax"
+
+
 def make_strategy(name):
     """Return a ``tf.distribute`` strategy (or None for ``"none"``)."""
     if name == "none":
@@ -330,7 +343,8 @@ def _run(recipe, args):
         optimizer = compile_kwargs.pop("optimizer", None) or keras.optimizers.Adam(
             learning_rate=args.learning_rate, epsilon=args.adam_epsilon
         )
-        model.compile(optimizer=optimizer, jit_compile=args.jit_compile, **compile_kwargs)
+        model.compile(optimizer=optimizer, jit_compile=resolve_jit_compile(args.jit_compile, keras.backend.backend()),
+                      **compile_kwargs)
     print(f"model {model.name}: {model.count_params():,} parameters")
     if args.jit_compile and not model.jit_compile:
         print("note: --jit-compile: Keras declined XLA for this model (a layer that does not support it, or "

@@ -1,6 +1,7 @@
 """The recipe runner end to end, with the toy bimodal GRU recipe."""
 
 import dataclasses
+import importlib.util
 import json
 import os
 import re
@@ -324,6 +325,27 @@ def test_jit_compile_flag_is_used_in_a_fresh_process(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["jit_compile"] is True and results["args"]["jit_compile"] is True
     assert np.isfinite(results["metrics"]["MAE"])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed (the test extra has it)")
+def test_the_jax_backend_always_compiles_the_steps_with_xla(tmp_path):
+    # without XLA, Keras runs a JAX step op by op: about 65x slower CIA training (benchmarks/bench_cia_speed.py)
+    out = tmp_path / "jax"
+    cmd = [sys.executable, os.path.join(HERE, "toy_recipe.py"), "--epochs", "1", "--output-dir", str(out),
+           "--verbose", "0", "--no-export"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert results["args"]["jit_compile"] is False and results["jit_compile"] is True
+    assert np.isfinite(results["metrics"]["MAE"])
+
+
+def test_jit_compile_is_resolved_per_backend():
+    from keras_msa.runner import resolve_jit_compile
+
+    assert [resolve_jit_compile(False, b) for b in ("tensorflow", "jax", "torch")] == [False, True, False]
+    assert [resolve_jit_compile(True, b) for b in ("tensorflow", "jax", "torch")] == [True, True, True]
 
 
 @pytest.mark.parametrize("flag", ["--mixed-precision", "--jit-compile"])
