@@ -234,7 +234,10 @@ def configure_backend(args):
     """Seeds, determinism, logical CPU devices and precision policy."""
     import keras
 
-    if args.cpu_devices and keras.backend.backend() == "tensorflow":
+    if args.cpu_devices and keras.backend.backend() != "tensorflow":
+        raise RecipeError(f"--cpu-devices {args.cpu_devices} needs the TensorFlow backend (it splits the CPU for "
+                          f"--distribute mirrored), found {keras.backend.backend()}")
+    if args.cpu_devices:
         import tensorflow as tf
 
         cpus = tf.config.list_physical_devices("CPU")

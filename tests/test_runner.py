@@ -339,6 +339,13 @@ def test_the_jax_backend_always_compiles_the_steps_with_xla(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["args"]["jit_compile"] is False and results["jit_compile"] is True
     assert np.isfinite(results["metrics"]["MAE"])
+    # the TensorFlow-only flags are refused on JAX, naming the flag and the backend
+    for flags, message in ((["--cpu-devices", "2"], "--cpu-devices 2 needs the TensorFlow backend"),
+                           (["--distribute", "mirrored"], "--distribute mirrored needs the TensorFlow backend")):
+        proc = subprocess.run(cmd + ["--fresh"] + flags, capture_output=True, text=True, timeout=600,
+                              env=dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2"))
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        assert message in proc.stderr and "found jax" in proc.stderr, proc.stderr[-2000:]
 
 
 def test_jit_compile_is_resolved_per_backend():
