@@ -476,6 +476,7 @@ def _run(recipe, args):
         "paper": paper,
         "num_params": int(model.count_params()),
         "jit_compile": bool(model.jit_compile),  # what Keras used, not only what was asked
+        "environment": run_environment(),
         "best_epoch": None if best is None or best.best_epoch is None else best.best_epoch + 1,
         "selection": ("last epoch" if best is None else f"best {best.monitor} ({best.mode})")
         + (LEGACY_NOTE if args.legacy_selection else ""),
@@ -685,9 +686,32 @@ RESUMABLE_CHANGES = ("epochs", "verbose", "no_export", "fresh", "output_dir")
 
 
 def run_settings(args):
-    """The settings of a run that a resumed run must share: every flag but :data:`RESUMABLE_CHANGES`."""
-    return {k: (v if isinstance(v, (bool, int, float, str, type(None))) else str(v))
-            for k, v in sorted(vars(args).items()) if k not in RESUMABLE_CHANGES}
+    """The settings of a run that a resumed run must share: every flag but :data:`RESUMABLE_CHANGES`,
+    and the Keras backend (under ``"KERAS_BACKEND"``: the same seed gives other numbers on another backend)."""
+    import keras
+
+    settings = {k: (v if isinstance(v, (bool, int, float, str, type(None))) else str(v))
+                for k, v in sorted(vars(args).items()) if k not in RESUMABLE_CHANGES}
+    settings["KERAS_BACKEND"] = keras.backend.backend()
+    return settings
+
+
+def run_environment():
+    """The backend and library versions of a run, for ``results.json``."""
+    import platform
+
+    import keras
+    import numpy as np
+
+    backend = keras.backend.backend()
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
+    backend_version = None
+    if module is not None:
+        import importlib
+
+        backend_version = getattr(importlib.import_module(module), "__version__", None)
+    return {"backend": backend, "backend_version": backend_version, "keras": keras.__version__,
+            "numpy": np.__version__, "python": platform.python_version()}
 
 
 def check_same_settings(stored, current, output_dir, may_change=()):
@@ -700,10 +724,11 @@ def check_same_settings(stored, current, output_dir, may_change=()):
         and the new one.
     """
     changed = [k for k in sorted(set(stored) | set(current))
-               if k not in may_change and stored.get(k) != current.get(k)]
+               if k not in may_change and stored.get(k) != current.get(k)
+               and not (k == "KERAS_BACKEND" and k not in stored)]  # backups written before the backend was kept
     if changed:
-        diffs = "; ".join(f"--{k.replace('_', '-')}: interrupted run {stored.get(k)!r}, now {current.get(k)!r}"
-                          for k in changed)
+        diffs = "; ".join(f"{k if k == 'KERAS_BACKEND' else '--' + k.replace('_', '-')}: interrupted run "
+                          f"{stored.get(k)!r}, now {current.get(k)!r}" for k in changed)
         raise RecipeError(f"{output_dir} holds an interrupted run with other settings ({diffs}); run the same "
                           "command to resume it, or add --fresh (or another --output-dir) to start over")
 

@@ -1,5 +1,6 @@
 """The recipe runner end to end, with the toy bimodal GRU recipe."""
 
+import argparse
 import dataclasses
 import importlib.util
 import json
@@ -420,6 +421,32 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     # more epochs is a legitimate change: the run resumes
     resumed = run_recipe(toy_recipe.RECIPE, argv[:-2] + ["4", "--no-export"], exit_on_error=False)
     assert resumed["epochs_run_this_call"] == 3
+
+
+def test_resuming_on_another_keras_backend_is_refused(tmp_path):
+    from keras_msa.runner import check_same_settings
+    from keras_msa.runner import run_settings
+
+    interrupted = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(0)])
+    out = tmp_path / "backend"
+    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "2", "--no-export"]
+    with pytest.raises(Interrupted):
+        run_recipe(interrupted, argv, exit_on_error=False)
+    path = out / "backup" / "run_settings.json"
+    stored = json.loads(path.read_text())
+    assert stored["KERAS_BACKEND"] == keras.backend.backend() == "tensorflow"
+    path.write_text(json.dumps(dict(stored, KERAS_BACKEND="jax")))
+    with pytest.raises(RecipeError, match=r"other settings \(KERAS_BACKEND: interrupted run 'jax', now 'tensorflow'\)"):
+        run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
+    # a backup written before the backend was kept resumes
+    path.write_text(json.dumps({k: v for k, v in stored.items() if k != "KERAS_BACKEND"}))
+    resumed = run_recipe(toy_recipe.RECIPE, argv, exit_on_error=False)
+    assert resumed["epochs_run_this_call"] == 1
+    env = resumed["environment"]
+    assert env["backend"] == "tensorflow" and env["keras"] == keras.__version__
+    assert env["backend_version"] == __import__("tensorflow").__version__ and env["numpy"] == np.__version__
+    assert run_settings(argparse.Namespace(seed=3, epochs=5)) == {"seed": 3, "KERAS_BACKEND": "tensorflow"}
+    check_same_settings({"seed": 1}, {"seed": 1, "KERAS_BACKEND": "torch"}, "out")
 
 
 def test_a_recipes_evaluation_flags_may_change_on_resumption(tmp_path):
