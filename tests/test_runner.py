@@ -409,12 +409,16 @@ def test_even_first_batch_for_distribution_strategies():
         even_first_batch(1, 2, "the validation split", round_down=True)
 
 
-def test_resuming_with_other_settings_is_refused(tmp_path):
-    interrupted = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(0)])
-    out = tmp_path / "changed"
-    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "3", "--no-export"]
+def _interrupted_after_one_epoch(out, epochs, recipe=toy_recipe.RECIPE):
+    """Run ``recipe`` into ``out``, stopped after its first epoch; return its argv (to resume it)."""
+    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", str(epochs), "--no-export"]
     with pytest.raises(Interrupted):
-        run_recipe(interrupted, argv, exit_on_error=False)
+        run_recipe(dataclasses.replace(recipe, callbacks=lambda args: [InterruptAfter(0)]), argv, exit_on_error=False)
+    return argv
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    argv = _interrupted_after_one_epoch(tmp_path / "changed", 3)
     with pytest.raises(RecipeError, match=r"holds an interrupted run with other settings \(--learning-rate: "
                                           r"interrupted run 0.003, now 0.01\); run the same command"):
         run_recipe(toy_recipe.RECIPE, argv + ["--learning-rate", "0.01"], exit_on_error=False)
@@ -427,11 +431,8 @@ def test_resuming_on_another_keras_backend_is_refused(tmp_path):
     from keras_msa.runner import check_same_settings
     from keras_msa.runner import run_settings
 
-    interrupted = dataclasses.replace(toy_recipe.RECIPE, callbacks=lambda args: [InterruptAfter(0)])
     out = tmp_path / "backend"
-    argv = ["--output-dir", str(out), "--verbose", "0", "--epochs", "2", "--no-export"]
-    with pytest.raises(Interrupted):
-        run_recipe(interrupted, argv, exit_on_error=False)
+    argv = _interrupted_after_one_epoch(out, 2)
     path = out / "backup" / "run_settings.json"
     stored = json.loads(path.read_text())
     assert stored["KERAS_BACKEND"] == keras.backend.backend() == "tensorflow"
@@ -455,10 +456,7 @@ def test_a_recipes_evaluation_flags_may_change_on_resumption(tmp_path):
         parser.add_argument("--report-digits", type=int, default=3)
 
     recipe = dataclasses.replace(toy_recipe.RECIPE, add_arguments=add_arguments)
-    interrupted = dataclasses.replace(recipe, callbacks=lambda args: [InterruptAfter(0)])
-    argv = ["--output-dir", str(tmp_path / "run"), "--verbose", "0", "--epochs", "2", "--no-export"]
-    with pytest.raises(Interrupted):
-        run_recipe(interrupted, argv, exit_on_error=False)
+    argv = _interrupted_after_one_epoch(tmp_path / "run", 2, recipe)
     # an undeclared flag is a training setting: the change is refused
     with pytest.raises(RecipeError, match=r"other settings \(--report-digits: interrupted run 3, now 5\)"):
         run_recipe(recipe, argv + ["--report-digits", "5"], exit_on_error=False)
