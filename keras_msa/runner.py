@@ -703,13 +703,12 @@ def run_environment():
     import keras
     import numpy as np
 
-    backend = keras.backend.backend()
-    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
+    backend = keras.backend.backend()  # tensorflow, jax and torch are also the names of their modules
     backend_version = None
-    if module is not None:
+    if backend in ("tensorflow", "jax", "torch"):
         import importlib
 
-        backend_version = getattr(importlib.import_module(module), "__version__", None)
+        backend_version = getattr(importlib.import_module(backend), "__version__", None)
     return {"backend": backend, "backend_version": backend_version, "keras": keras.__version__,
             "numpy": np.__version__, "python": platform.python_version()}
 
