@@ -334,8 +334,8 @@ def test_the_jax_backend_always_compiles_the_steps_with_xla(tmp_path):
     out = tmp_path / "jax"
     cmd = [sys.executable, os.path.join(HERE, "toy_recipe.py"), "--epochs", "1", "--output-dir", str(out),
            "--verbose", "0", "--no-export"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2"))
+    jax_env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=jax_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "results.json").read_text())
     assert results["args"]["jit_compile"] is False and results["jit_compile"] is True
@@ -343,8 +343,7 @@ def test_the_jax_backend_always_compiles_the_steps_with_xla(tmp_path):
     # the TensorFlow-only flags are refused on JAX, naming the flag and the backend
     for flags, message in ((["--cpu-devices", "2"], "--cpu-devices 2 needs the TensorFlow backend"),
                            (["--distribute", "mirrored"], "--distribute mirrored needs the TensorFlow backend")):
-        proc = subprocess.run(cmd + ["--fresh"] + flags, capture_output=True, text=True, timeout=600,
-                              env=dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2"))
+        proc = subprocess.run(cmd + ["--fresh"] + flags, capture_output=True, text=True, timeout=600, env=jax_env)
         assert proc.returncode == 2, proc.stderr[-2000:]
         assert message in proc.stderr and "found jax" in proc.stderr, proc.stderr[-2000:]
 
