@@ -3,6 +3,7 @@ refuses inputs that do not match its signature with one error naming the input."
 
 import os
 
+import keras
 import numpy as np
 import pytest
 
@@ -64,16 +65,29 @@ def test_serve_refuses_inputs_that_do_not_match_the_signature(served, change, me
 def test_the_command_line_exports_a_saved_keras_model(served, tmp_path, capsys):
     from keras_msa.export import main
 
-    model, _ = served
+    model, first_serve = served
     keras_file = os.path.join(tmp_path, "cia.keras")
     model.save(keras_file)
     out = os.path.join(tmp_path, "served")
     main([keras_file, out])
     assert capsys.readouterr().out.strip().endswith(f"wrote {out}")
     x = _inputs()
-    ref, got = model.predict(x, verbose=0), load_saved_model(out)(x)
+    ref = model.predict(x, verbose=0)
+    reloaded = keras.saving.load_model(keras_file).predict(x, verbose=0)
+    serve = load_saved_model(out)
+    got, again, first = serve(x), serve(x), first_serve(x)
     for k in ref:
-        np.testing.assert_allclose(np.asarray(got[k]), ref[k], atol=1e-6)
+        # which stage differs, if any: the .keras round trip, the SavedModel, or one call of it against the next
+        # (a JAX-only mismatch was seen once in CI and never reproduced; these tell the next one apart)
+        np.testing.assert_allclose(reloaded[k], ref[k], atol=1e-6, err_msg=f"{k}: the .keras round trip")
+        np.testing.assert_allclose(np.asarray(got[k]), ref[k], atol=1e-6, err_msg=(
+            f"{k}: the SavedModel written by the command line; a second call of it differs from the first "
+            f"by {_max_gap(again[k], got[k]):.3g}, the SavedModel the model itself exported by "
+            f"{_max_gap(first[k], got[k]):.3g}"))
+
+
+def _max_gap(a, b):
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
 def test_the_command_line_refuses_a_missing_keras_file(tmp_path, capsys):
