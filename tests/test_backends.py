@@ -3,8 +3,11 @@
 Every keras_msa layer uses ``keras.ops`` only, so it must behave the same on
 JAX and torch as on TensorFlow (``shared/reference/keras_conventions.md`` §16:
 a CI matrix over ``KERAS_BACKEND`` in {tensorflow, jax, torch}). The suite
-itself runs on TensorFlow; this test runs the layer test files and the
-export tests in a fresh process on each other backend. JAX comes with the ``test`` extra; torch is
+itself runs on TensorFlow; this test runs the layer test files, the
+export tests and the model tests of reloading and of learning a planted
+signal in a fresh process on each other backend (the other model and
+recipe tests pass there too, checked by hand, but would double the suite's
+time). JAX comes with the ``test`` extra; torch is
 installed by ``.ci/run`` as the CPU build ``torch==2.13.0`` (an unpinned
 ``torch`` from PyPI is a CUDA build of several GB, so it is not in the extra).
 """
@@ -17,9 +20,14 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# the layer tests, and the SavedModel export (on torch it goes through a TensorFlow process: keras_msa.export)
+# the layer tests, the SavedModel export (on torch it goes through a TensorFlow process: keras_msa.export),
+# and the models' two promises: a reload predicts the same, and training learns a planted signal
 BACKEND_TESTS = ("tests/test_cia_layers.py", "tests/test_tma_layers.py", "tests/test_layer_testing.py",
-                 "tests/test_export.py")
+                 "tests/test_export.py",
+                 "tests/test_cia_models.py::test_save_reload_identical",
+                 "tests/test_cia_models.py::test_cia_learns_planted_signal_on_synthetic_context_data",
+                 "tests/test_tma_models.py::test_reload_keras_file_gives_identical_predictions",
+                 "tests/test_tma_models.py::test_tiny_model_learns_planted_signal")
 INSTALL_HINT = {"jax": "pip install -e '.[test]' installs it", "torch": "pip install torch==2.13.0 (.ci/run does)"}
 
 
