@@ -3,7 +3,6 @@ refuses inputs that do not match its signature with one error naming the input."
 
 import os
 
-import keras
 import numpy as np
 import pytest
 
@@ -73,13 +72,12 @@ def test_the_command_line_exports_a_saved_keras_model(served, tmp_path, capsys):
     assert capsys.readouterr().out.strip().endswith(f"wrote {out}")
     x = _inputs()
     ref = model.predict(x, verbose=0)
-    reloaded = keras.saving.load_model(keras_file).predict(x, verbose=0)
     serve = load_saved_model(out)
     got, again, first = serve(x), serve(x), first_serve(x)
     for k in ref:
-        # which stage differs, if any: the .keras round trip, the SavedModel, or one call of it against the next
-        # (a JAX-only mismatch was seen once in CI and never reproduced; these tell the next one apart)
-        np.testing.assert_allclose(reloaded[k], ref[k], atol=1e-6, err_msg=f"{k}: the .keras round trip")
+        # a JAX-only mismatch here was seen once in CI and never reproduced: the message tells whether the
+        # SavedModel is unstable from call to call, or differs from the one the model exported itself (the
+        # .keras round trip alone is test_save_reload_identical, on every backend)
         np.testing.assert_allclose(np.asarray(got[k]), ref[k], atol=1e-6, err_msg=(
             f"{k}: the SavedModel written by the command line; a second call of it differs from the first "
             f"by {_max_gap(again[k], got[k]):.3g}, the SavedModel the model itself exported by "
