@@ -44,6 +44,15 @@ option but the only graph mode: jit on trains x64.8 [x52.8] and predicts
 x57.6 [x55.1] faster than jit off, which runs every op eagerly (1.1
 training segments per second). The runner therefore always XLA-compiles on
 JAX (``keras_msa.runner.resolve_jit_compile``).
+
+On the torch backend (2026-12-04, ``KERAS_BACKEND=torch ... --shapes
+segment --gru keras2 --train-batches 4 --rounds 2``, torch 2.13.0 CPU),
+``jit_compile`` (``torch.compile``) gains nothing: training x1.00 and
+prediction x0.91 of eager torch, and the first epoch takes 97 s instead of
+6 s. The log shows why: TorchDynamo recompiles Keras' functional ``call``
+frame whenever its input rank changes, hits its recompile limit (8) and
+runs that frame eagerly (``torch._dynamo hit config.recompile_limit``). The
+recipes keep torch eager unless ``--jit-compile`` is given.
 """
 
 import argparse

@@ -269,7 +269,9 @@ def resolve_jit_compile(requested, backend):
     step eagerly, about 65 times slower training for CIA on CPU
     (``benchmarks/bench_cia_speed.py``). TensorFlow without XLA still runs
     compiled graphs (``tf.function``), and torch without it runs eagerly as
-    torch does.
+    torch does; on torch ``jit_compile`` (``torch.compile``) was measured to
+    give CIA no speed-up on CPU, only a longer first epoch (the same
+    benchmark).
     """
     return bool(requested) or backend == "jax"
 
