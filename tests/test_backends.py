@@ -3,13 +3,13 @@
 Every keras_msa layer uses ``keras.ops`` only, so it must behave the same on
 JAX and torch as on TensorFlow (``shared/reference/keras_conventions.md`` §16:
 a CI matrix over ``KERAS_BACKEND`` in {tensorflow, jax, torch}). The suite
-itself runs on TensorFlow; this test runs the layer test files, the
-export tests and the model tests of reloading and of learning a planted
-signal (CIA's on JAX only) in a fresh process on each other backend (the other model and
-recipe tests pass there too, checked by hand, but would double the suite's
-time). JAX comes with the ``test`` extra; torch is
-installed by ``.ci/run`` as the CPU build ``torch==2.13.0`` (an unpinned
-``torch`` from PyPI is a CUDA build of several GB, so it is not in the extra).
+itself runs on TensorFlow; this test runs the layer test files, the export
+tests and the model tests of reloading and of learning a planted signal
+(CIA's on JAX only) in a fresh process on each other backend. The other
+model and recipe tests pass there too, checked by hand, but would double the
+suite's time. JAX comes with the ``test`` extra; torch is installed by
+``.ci/run`` as the CPU build ``torch==2.13.0`` (an unpinned ``torch`` from
+PyPI is a CUDA build of several GB, so it is not in the extra).
 """
 
 import importlib.util
