@@ -683,6 +683,41 @@ def legacy_selection(dataset, defaults):
     return MSADataset(dataset.name, splits, dict(dataset.info, legacy_selection=True)), defaults
 
 
+def keras2_checkpoint_pick(monitored, losses, patience=None):
+    """The epoch (1-based) a Keras 2 reference script keeps, from its per-epoch logs.
+
+    Emulates ``ModelCheckpoint(monitor=<accuracy>, save_best_only=True,
+    mode="max")`` together with ``EarlyStopping(monitor="val_loss",
+    patience=patience)``, as in the MMMU-BA / CIM scripts (which passed the
+    test split as validation data): training stops ``patience`` epochs after
+    the last strict improvement of the loss, and the kept weights are those
+    of the first epoch with the highest monitored value up to there (Keras 2
+    saves only on a strict improvement). For parity studies of test-selected
+    reference numbers; recipes never select this way.
+
+    Args:
+        monitored: sequence of the monitored metric per epoch (higher is better).
+        losses: sequence of the early-stopping loss per epoch, same length.
+        patience: int or None (no early stopping).
+    """
+    if len(monitored) != len(losses) or not len(monitored):
+        raise ValueError(f"`monitored` and `losses` must be non-empty and of one length. Received: "
+                         f"{len(monitored)} and {len(losses)} epochs")
+    stop = len(monitored)
+    if patience is not None:
+        best, wait = float("inf"), 0
+        for epoch, loss in enumerate(losses, start=1):
+            if loss < best:
+                best, wait = loss, 0
+            else:
+                wait += 1
+                if wait >= patience:
+                    stop = epoch
+                    break
+    kept = [float(v) for v in monitored[:stop]]
+    return kept.index(max(kept)) + 1
+
+
 #: Flags that may change between an interrupted run and its resumption (``--epochs`` may grow).
 RESUMABLE_CHANGES = ("epochs", "verbose", "no_export", "fresh", "output_dir")
 

@@ -12,7 +12,7 @@ does. ``--heads sentiment,intensity`` adds the 2-class softmax head (then Acc2
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_bclstm
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_bclstm --modalities text,audio --no-iim
     python recipes/cia_mosi.py --data-dir ../shared/datasets/mosi_hffn --format hffn \\
-        --labels-dir ../shared/datasets/mosi_bclstm         # MMMU-BA's input (see below)
+        --labels-dir ../shared/datasets/mosi_bclstm         # bc-LSTM's stage-1 output (see below)
 
 Protocol (no checkpoint selected on test). The text and video extractors of
 this release were trained on the 62 training videos, so held-out training
@@ -68,8 +68,10 @@ split scaled by its own statistics) and ``--unit-norm text,vision`` lower it.
 
 ``--format hffn`` reads ``unimodal_mosi_2way.pickle``, the 50-d stage-1
 activations of bc-LSTM's unimodal context LSTMs on the same videos: the input
-of bc-LSTM's own fusion stage and of MMMU-BA, so of both reference numbers
-below. The bc-LSTM code that writes this format saves each modality's
+of bc-LSTM's own fusion stage (and of HFFN). MMMU-BA's script reads the
+release's features instead (the 7-tuple ``input/*.pickle`` files, 100 / 73 /
+100-d; ``shared/reference/context_and_fusion.md`` §1.1), as
+``recipes/mmmu_ba_mosi.py`` does. The bc-LSTM code that writes this format saves each modality's
 activations at the unimodal epoch with the best *test* accuracy, so any
 number trained on them inherits a test-set selection; the recipe prints a
 notice, and the benchmark reports them apart from the target.
@@ -94,9 +96,9 @@ FORMATS = ("bclstm", "hffn")
 HFFN_FILE = "unimodal_mosi_2way.pickle"
 HFFN_NOTICE = (
     "NOTICE: --format hffn reads the stage-1 unimodal context-LSTM activations of bc-LSTM (the input of its "
-    "stage 2 and of MMMU-BA). The bc-LSTM code that writes this format keeps, for every modality, the "
+    "stage 2 and of HFFN). The bc-LSTM code that writes this format keeps, for every modality, the "
     "activations of the unimodal epoch with the best TEST accuracy: numbers on them inherit that test-set "
-    "selection. For comparison with the MMMU-BA setup only.")
+    "selection. For comparison with the bc-LSTM setup only.")
 DEFAULT_EPOCHS = 8
 DEFAULT_INPUT_NOISE = 1.0
 _STATE = {}

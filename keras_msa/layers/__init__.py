@@ -21,3 +21,6 @@ from keras_msa.layers.bimodal_interaction import BimodalInteraction  # noqa: F40
 from keras_msa.layers.context_attention import ContextAwareAttention  # noqa: F401
 from keras_msa.layers.context_encoder import ContextEncoder  # noqa: F401
 from keras_msa.layers.interactive_autoencoder import InterModalAutoencoder  # noqa: F401
+
+# --- MMMU-BA (the CIA lineage's baseline) ---
+from keras_msa.layers.context_attention import ModalitySelfAttention  # noqa: F401

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_msa._checks import check_bool
+from keras_msa._checks import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_msa")
@@ -113,4 +114,100 @@ class ContextAwareAttention(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"mask_keys": self.mask_keys})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_msa")
+class ModalitySelfAttention(keras.layers.Layer):
+    """Self-attention across the modalities of each step (MMMU-BA's MMUU-SA).
+
+    The input holds, for every step (utterance) ``t``, the ``M`` modality
+    vectors of width ``dim`` side by side (``M * dim`` features, as
+    ``Concatenate`` makes them). Per step they attend to each other with the
+    parameter-free gated operator of :class:`ContextAwareAttention`::
+
+        X_t = the M vectors of step t          (M x dim)
+        W_t = softmax_lastaxis(X_t X_t^T)      (M x M)
+        A_t = (W_t X_t) * X_t                  (M x dim)
+
+    and ``A_t`` is returned side by side again (``M * dim`` features, same
+    order). This is the "multi-modal uni-utterance self-attention" variant
+    of Ghosal et al. (2018): information flows only between the modalities
+    of one step, never between steps. The authors' script stacks the
+    modalities of each utterance (video, audio, text), applies the attention
+    and reshapes the result to ``(steps, 3 * dim)``: the same computation.
+
+    Masking: nothing is attended across steps, so padded steps cannot leak
+    into real ones; their outputs are computed and should be masked in the
+    loss. The output carries the input's step mask.
+
+    Args:
+        num_modalities: int. ``M``, the number of equal-width vectors per
+            step. Defaults to ``3``.
+        **kwargs: base layer keyword arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: float tensor ``(batch_size, steps, num_modalities * dim)``.
+        mask: optional ``(batch_size, steps)`` step mask, passed through.
+        return_attention_scores: bool. Also return the weights.
+
+    Returns:
+        ``(batch_size, steps, num_modalities * dim)``, and with
+        ``return_attention_scores=True`` also the softmax weights
+        ``(batch_size, steps, num_modalities, num_modalities)`` (rows sum
+        to 1; row ``i`` = the weights of modality ``i`` over the modalities).
+
+    Example:
+
+    >>> layer = ModalitySelfAttention(num_modalities=3)
+    >>> out, weights = layer(np.random.rand(2, 5, 24), return_attention_scores=True)
+    >>> out.shape, weights.shape
+    ((2, 5, 24), (2, 5, 3, 3))
+
+    Reference:
+        D. Ghosal, M. S. Akhtar, D. Chauhan, S. Poria, A. Ekbal,
+        P. Bhattacharyya. "Contextual Inter-modal Attention for Multi-modal
+        Sentiment Analysis", EMNLP 2018 (MMUU-SA).
+    """
+
+    def __init__(self, num_modalities=3, **kwargs):
+        super().__init__(**kwargs)
+        self.num_modalities = check_positive_int("num_modalities", num_modalities)
+        self.supports_masking = True
+        self._softmax = keras.layers.Softmax(axis=-1, dtype=self.dtype_policy, name="softmax")
+
+    def build(self, inputs_shape):
+        width = inputs_shape[-1]
+        if len(inputs_shape) != 3 or width is None or width % self.num_modalities:
+            raise ValueError(
+                f"`inputs` must be (batch_size, steps, num_modalities * dim) with a known last axis divisible by "
+                f"num_modalities={self.num_modalities}. Received: inputs_shape={tuple(inputs_shape)}"
+            )
+        self._dim = width // self.num_modalities
+        self._softmax.build(tuple(inputs_shape[:2]) + (self.num_modalities, self.num_modalities))
+        self.built = True
+
+    def call(self, inputs, mask=None, return_attention_scores=False):
+        d = self._dim
+        vectors = ops.stack([inputs[:, :, i * d:(i + 1) * d] for i in range(self.num_modalities)], axis=2)
+        weights = self._softmax(ops.einsum("btmd,btnd->btmn", vectors, vectors))
+        attended = ops.einsum("btmn,btnd->btmd", weights, vectors) * vectors
+        output = ops.concatenate([attended[:, :, i, :] for i in range(self.num_modalities)], axis=-1)
+        if return_attention_scores:
+            return output, weights
+        return output
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def compute_output_spec(self, inputs, mask=None, return_attention_scores=False):
+        output = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        if return_attention_scores:
+            m = self.num_modalities
+            return output, keras.KerasTensor(tuple(inputs.shape[:2]) + (m, m), dtype=self.compute_dtype)
+        return output
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_modalities": self.num_modalities})
         return config

@@ -20,3 +20,6 @@ from keras_msa.models.tma_weights import state_dict_from_torch_file  # noqa: F40
 
 # --- CIA family (issue 4) ---
 from keras_msa.models.cia import build_cia  # noqa: F401
+
+# --- MMMU-BA, the CIA lineage's baseline ---
+from keras_msa.models.mmmu_ba import build_mmmu_ba  # noqa: F401
