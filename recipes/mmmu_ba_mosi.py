@@ -29,6 +29,13 @@ accuracy of every epoch and reports the script's best-test-accuracy pick
 beside the fixed-epoch number). The same leakage caveat as for CIA applies
 (``recipes/cia_mosi.py``): held-out training videos cannot serve as a
 validation split with these features.
+
+Measured (``benchmarks/bench_cia_mosi.py --only mmmu_ba``, seeds 0-4, the
+defaults): Acc2 79.81 +- 0.49 after epoch 15; the script's own test-selected
+pick of the same runs 80.98 +- 0.39 (the reported 82.31 is not reached);
+2,298,902 parameters, about 1 min per run on 2 CPU cores. MU-SA 78.48,
+MMUU-SA 78.22, no attention 77.87; under CIA's recipe protocol (second
+command above, 8 epochs) 80.27 +- 0.44.
 """
 
 import os
