@@ -91,11 +91,17 @@ def _read_csd_folder(args):
 
 
 def load_data(args):
-    from keras_msa.data_tools.readers import group_by_video
-
     # 16 synthetic epochs: at 8 the emotion head is still near its base rates (6-emotion F1 37.7 at the
     # paper's 0.4 threshold, W-Acc 50.0 at 0.18 on every emotion); at 16 it is 74.7 / 59.9 (seed 0, 3.6 min).
     common.set_default_epochs(args, real=50, synthetic=16)
+    return read_mosei(args)
+
+
+def read_mosei(args):
+    """MOSEI videos x utterances from ``--data-dir`` / ``--format`` (synthetic without), ``--modalities``
+    selected, the utterance axis fitted and ``--normalize`` applied (also used by ``mmmu_ba_mosei.py``)."""
+    from keras_msa.data_tools.readers import group_by_video
+
     if args.data_dir is None:
         from keras_msa.data_tools.synthetic import make_synthetic
 

@@ -216,3 +216,20 @@ def test_keras2_checkpoint_pick_follows_checkpoint_and_early_stopping_rules():
     assert keras2_checkpoint_pick([1, 3, 2, 3], [4, 3, 2, 1], patience=10) == 2
     with pytest.raises(ValueError, match="of one length. Received: 2 and 3 epochs"):
         keras2_checkpoint_pick([1, 2], [1, 2, 3])
+
+
+def test_mmmu_ba_mosei_recipe_runs_on_synthetic_data_with_the_table_5b_row(tmp_path):
+    mod = import_recipe_module("mmmu_ba_mosei")
+    keras.backend.clear_session()
+    common = ["--synthetic-sizes", "6,3,3", "--epochs", "1", "--no-export", "--verbose", "0"]
+    results = mod.run_recipe(mod.RECIPE, argv=common + ["--output-dir", str(tmp_path / "a")], exit_on_error=False)
+    assert results["paper"] == {"F1": 77.6, "Acc2": 79.8}  # CIA Table 5b, MMMU-BA, MOSEI
+    assert results["num_params"] == sum(2 * _gru(d, 300) + 600 * 100 + 100 for d in (300, 74, 35)) + 900 * 2 + 2
+    assert results["selection"] != "last epoch" and np.isfinite(results["metrics"]["Acc2"])
+    # the CIM graph with the emotion head: per-emotion rows, no paper row for a text+audio model
+    keras.backend.clear_session()
+    results = mod.run_recipe(mod.RECIPE, argv=common + ["--output-dir", str(tmp_path / "b"), "--preset", "cim",
+                                                        "--heads", "sentiment,emotions", "--modalities", "text,audio"],
+                             exit_on_error=False)
+    assert results["paper"] == {}
+    assert np.isfinite(results["metrics"]["Emo_F1_Anger"]) and np.isfinite(results["metrics"]["Emo_WAcc"])
