@@ -469,6 +469,8 @@ def test_a_recipes_evaluation_flags_may_change_on_resumption(tmp_path):
     ("cia_mosei", {"emotion_thresholds", "attention_videos"}),
     ("cia_mosi", {"attention_videos"}),
     ("tma_mmmo", {"heatmap_samples"}),
+    ("mmmu_ba_mosei", {"emotion_thresholds"}),
+    ("mmmu_ba_mosi", set()),
 ])
 def test_recipes_declare_only_their_evaluation_flags(module, flags):
     from keras_msa.runner import build_parser
