@@ -192,19 +192,23 @@ def test_save_reload_identical(tmp_path):
         np.testing.assert_allclose(np.asarray(served[k]), ref[k], atol=1e-6)
 
 
+def planted_signal_arrays(split, T=32):
+    """``(x, y, w)`` of a synthetic context split for the sentiment head, cut to ``T`` utterances.
+
+    Synthetic videos hold at most 31 utterances: the cut removes the all-padding tail.
+    """
+    x = {m: split.features[m][:, :T] for m in split.modalities}
+    x["utterance_mask"] = split.utterance_mask[:, :T]
+    y, w = cia_targets(split, ("sentiment",))
+    return x, {k: v[:, :T] for k, v in y.items()}, {k: v[:, :T] for k, v in w.items()}
+
+
 def test_cia_learns_planted_signal_on_synthetic_context_data():
     keras.utils.set_random_seed(0)
     ds = make_synthetic("mosi_context", seed=0, sizes=(40, 4, 20))
-    T = 32  # synthetic videos hold at most 31 utterances: cut the all-padding tail
-
-    def arrays(split):
-        x = {m: split.features[m][:, :T] for m in split.modalities}
-        x["utterance_mask"] = split.utterance_mask[:, :T]
-        y, w = cia_targets(split, ("sentiment",))
-        return x, {k: v[:, :T] for k, v in y.items()}, {k: v[:, :T] for k, v in w.items()}
-
-    x_train, y_train, w_train = arrays(ds.train)
-    x_test, y_test, w_test = arrays(ds.test)
+    T = 32
+    x_train, y_train, w_train = planted_signal_arrays(ds.train, T)
+    x_test, y_test, w_test = planted_signal_arrays(ds.test, T)
     model = build_cia(ds.feature_dims, num_steps=T, rnn_units=8, dense_units=16, dropout=0.1,
                       recurrent_dropout=0.0, seed=0)
     model.compile(keras.optimizers.Adam(3e-3), loss=cia_losses(model))

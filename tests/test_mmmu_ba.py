@@ -11,10 +11,10 @@ from keras_msa.data_tools.synthetic import make_synthetic
 from keras_msa.layers import ModalitySelfAttention
 from keras_msa.models import get_model
 from keras_msa.models.cia import cia_losses
-from keras_msa.models.cia import cia_targets
 from keras_msa.models.mmmu_ba import build_mmmu_ba
 from keras_msa.runner import build_training_state
 from tests.layer_testing import run_layer_test
+from tests.test_cia_models import planted_signal_arrays
 from tests.recipe_modules import import_recipe_module
 
 RNG = np.random.default_rng(7)
@@ -155,16 +155,9 @@ def test_save_reload_identical(tmp_path):
 def test_mmmu_ba_learns_planted_signal_on_synthetic_context_data():
     keras.utils.set_random_seed(0)
     ds = make_synthetic("mosi_context", seed=0, sizes=(40, 4, 20))
-    T = 32  # synthetic videos hold at most 31 utterances
-
-    def arrays(split):
-        x = {m: split.features[m][:, :T] for m in split.modalities}
-        x["utterance_mask"] = split.utterance_mask[:, :T]
-        y, w = cia_targets(split, ("sentiment",))
-        return x, {k: v[:, :T] for k, v in y.items()}, {k: v[:, :T] for k, v in w.items()}
-
-    x_train, y_train, w_train = arrays(ds.train)
-    x_test, y_test, w_test = arrays(ds.test)
+    T = 32
+    x_train, y_train, w_train = planted_signal_arrays(ds.train, T)
+    x_test, y_test, w_test = planted_signal_arrays(ds.test, T)
     model = build_mmmu_ba(ds.feature_dims, num_steps=T, rnn_units=8, dense_units=16, dropout=0.1,
                           recurrent_dropout=0.0, seed=0)
     model.compile(keras.optimizers.Adam(3e-3), loss=cia_losses(model))

@@ -49,6 +49,47 @@ LEVELS = ("context", "segment")
 RECONSTRUCTION_MODES = ("add_loss", "outputs", "none")
 
 
+def check_feature_dims(feature_dims, modalities, order=MODALITIES):
+    """Validate a context builder's ``feature_dims`` / ``modalities`` (shared by CIA and MMMU-BA).
+
+    Returns:
+        ``(modalities, dims)``: the used modalities in ``order`` and their
+        sizes as ints. ``modalities=None`` = every modality of ``feature_dims``.
+    """
+    if not isinstance(feature_dims, dict) or not feature_dims:
+        raise ValueError(f"`feature_dims` must be a dict {{modality: size}}. Received: feature_dims={feature_dims!r}")
+    unknown = sorted(set(feature_dims) - set(MODALITIES))
+    if unknown:
+        raise ValueError(
+            f"`feature_dims` keys must be among {MODALITIES}; found {unknown}. Received: feature_dims={feature_dims}"
+        )
+    modalities = tuple(m for m in MODALITIES if m in feature_dims) if modalities is None else tuple(modalities)
+    if not modalities or any(m not in MODALITIES for m in modalities) or len(set(modalities)) != len(modalities):
+        raise ValueError(
+            f"`modalities` must be a non-empty subset of {MODALITIES} without repeats. "
+            f"Received: modalities={modalities}"
+        )
+    missing = [m for m in modalities if m not in feature_dims]
+    if missing:
+        raise ValueError(
+            f"`feature_dims` has no size for modality {missing[0]!r}. Received: feature_dims={feature_dims}"
+        )
+    used = tuple(m for m in order if m in modalities)
+    return used, {m: check_positive_int(f"feature_dims[{m!r}]", feature_dims[m]) for m in used}
+
+
+def check_heads(heads, num_classes, num_emotions):
+    """Validate ``heads`` (a name or a tuple of ``HEADS``) and the class / emotion counts they use."""
+    heads = (heads,) if isinstance(heads, str) else tuple(heads)
+    if not heads or any(h not in HEADS for h in heads) or len(set(heads)) != len(heads):
+        raise ValueError(f"`heads` must be a non-empty subset of {HEADS}. Received: heads={heads}")
+    if "sentiment" in heads and check_positive_int("num_classes", num_classes) < 2:
+        raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
+    if "emotions" in heads and check_positive_int("num_emotions", num_emotions) not in (6, 7):
+        raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions!r}")
+    return heads
+
+
 def build_cia(
     feature_dims,
     modalities=None,
@@ -157,29 +198,7 @@ def build_cia(
     """
     if level not in LEVELS:
         raise ValueError(f"`level` must be one of {LEVELS}. Received: level={level!r}")
-    if not isinstance(feature_dims, dict) or not feature_dims:
-        raise ValueError(f"`feature_dims` must be a dict {{modality: size}}. Received: feature_dims={feature_dims!r}")
-    unknown = sorted(set(feature_dims) - set(MODALITIES))
-    if unknown:
-        raise ValueError(
-            f"`feature_dims` keys must be among {MODALITIES}; found {unknown}. Received: feature_dims={feature_dims}"
-        )
-    if modalities is None:
-        modalities = tuple(m for m in MODALITIES if m in feature_dims)
-    modalities = tuple(modalities)
-    bad = [m for m in modalities if m not in MODALITIES]
-    if bad or not modalities or len(set(modalities)) != len(modalities):
-        raise ValueError(
-            f"`modalities` must be a non-empty subset of {MODALITIES} without repeats. "
-            f"Received: modalities={modalities}"
-        )
-    missing = [m for m in modalities if m not in feature_dims]
-    if missing:
-        raise ValueError(
-            f"`feature_dims` has no size for modality {missing[0]!r}. Received: feature_dims={feature_dims}"
-        )
-    modalities = tuple(m for m in MODALITIES if m in modalities)  # canonical order
-    feature_dims = {m: check_positive_int(f"feature_dims[{m!r}]", feature_dims[m]) for m in modalities}
+    modalities, feature_dims = check_feature_dims(feature_dims, modalities)  # canonical order
     use_iim = check_bool("use_iim", use_iim)
     mask_attention_keys = check_bool("mask_attention_keys", mask_attention_keys)
     return_attention = check_bool("return_attention", return_attention)
@@ -187,9 +206,7 @@ def build_cia(
     if mask_attention_keys and level == "segment":
         raise ValueError("`mask_attention_keys=True` needs the utterance mask of level='context'; the segment "
                          "graph (the authors' script) has no mask. Received: level='segment'")
-    heads = (heads,) if isinstance(heads, str) else tuple(heads)
-    if not heads or any(h not in HEADS for h in heads):
-        raise ValueError(f"`heads` must be a non-empty subset of {HEADS}. Received: heads={heads}")
+    heads = check_heads(heads, num_classes, num_emotions)
     if reconstruction not in RECONSTRUCTION_MODES:
         raise ValueError(
             f"`reconstruction` must be one of {RECONSTRUCTION_MODES}. Received: reconstruction={reconstruction!r}"
@@ -200,10 +217,6 @@ def build_cia(
             "outputs get their weight from compile(loss_weights=...). "
             f"Received: reconstruction_weight={reconstruction_weight!r}"
         )
-    if "sentiment" in heads and check_positive_int("num_classes", num_classes) < 2:
-        raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
-    if "emotions" in heads and check_positive_int("num_emotions", num_emotions) not in (6, 7):
-        raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions!r}")
     if isinstance(input_noise, dict):
         unknown = sorted(set(input_noise) - set(modalities))
         if unknown:

@@ -29,10 +29,12 @@ permutes the rows of the heads' kernels.
 import keras
 
 from keras_msa._checks import check_bool
-from keras_msa._checks import check_positive_int
 from keras_msa.layers.context_attention import ContextAwareAttention
 from keras_msa.layers.context_attention import ModalitySelfAttention
 from keras_msa.layers.context_encoder import ContextEncoder
+from keras_msa.models.cia import HEADS  # noqa: F401  (the same heads as CIA)
+from keras_msa.models.cia import check_feature_dims
+from keras_msa.models.cia import check_heads
 from keras_msa.models.registry import register_model
 
 MODALITIES = ("text", "audio", "vision")
@@ -44,7 +46,6 @@ BIMODAL_PAIRS = (("vision", "text"), ("audio", "vision"), ("text", "audio"))
 SELF_ORDER = ("audio", "vision", "text")
 #: ``attention`` values and the script's ``mode`` names.
 ATTENTION_MODES = {"bimodal": "MMMU_BA", "modality_self": "MMUU_SA", "utterance_self": "MU_SA", "none": "None"}
-HEADS = ("sentiment", "intensity", "emotions")
 
 
 def build_mmmu_ba(
@@ -136,33 +137,8 @@ def build_mmmu_ba(
     """
     if attention not in ATTENTION_MODES:
         raise ValueError(f"`attention` must be one of {tuple(ATTENTION_MODES)}. Received: attention={attention!r}")
-    if not isinstance(feature_dims, dict) or not feature_dims:
-        raise ValueError(f"`feature_dims` must be a dict {{modality: size}}. Received: feature_dims={feature_dims!r}")
-    unknown = sorted(set(feature_dims) - set(MODALITIES))
-    if unknown:
-        raise ValueError(
-            f"`feature_dims` keys must be among {MODALITIES}; found {unknown}. Received: feature_dims={feature_dims}"
-        )
-    modalities = tuple(m for m in MODALITIES if m in feature_dims) if modalities is None else tuple(modalities)
-    if not modalities or any(m not in MODALITIES for m in modalities) or len(set(modalities)) != len(modalities):
-        raise ValueError(
-            f"`modalities` must be a non-empty subset of {MODALITIES} without repeats. "
-            f"Received: modalities={modalities}"
-        )
-    missing = [m for m in modalities if m not in feature_dims]
-    if missing:
-        raise ValueError(
-            f"`feature_dims` has no size for modality {missing[0]!r}. Received: feature_dims={feature_dims}"
-        )
-    used = tuple(m for m in SCRIPT_ORDER if m in modalities)
-    dims = {m: check_positive_int(f"feature_dims[{m!r}]", feature_dims[m]) for m in used}
-    heads = (heads,) if isinstance(heads, str) else tuple(heads)
-    if not heads or any(h not in HEADS for h in heads) or len(set(heads)) != len(heads):
-        raise ValueError(f"`heads` must be a non-empty subset of {HEADS}. Received: heads={heads}")
-    if "sentiment" in heads and check_positive_int("num_classes", num_classes) < 2:
-        raise ValueError(f"`num_classes` must be >= 2. Received: num_classes={num_classes}")
-    if "emotions" in heads and check_positive_int("num_emotions", num_emotions) not in (6, 7):
-        raise ValueError(f"`num_emotions` must be 6 or 7. Received: num_emotions={num_emotions!r}")
+    used, dims = check_feature_dims(feature_dims, modalities, order=SCRIPT_ORDER)
+    heads = check_heads(heads, num_classes, num_emotions)
     mask_attention_keys = check_bool("mask_attention_keys", mask_attention_keys)
     return_attention = check_bool("return_attention", return_attention)
     if not 0.0 <= float(input_noise) <= 1.0:
