@@ -465,6 +465,16 @@ def context_report(model, dataset, heads, modalities, num_emotions=7, emotion_or
     return out
 
 
+def mosi_report(model, dataset, heads, sentiment_convention="has_zero"):
+    """:func:`context_report` for the MOSI recipes: without a class head, ``Acc2`` / ``F1`` come from the
+    intensity head's sign (the MOSI regression lineage)."""
+    out = context_report(model, dataset, heads, dataset.modalities, sentiment_convention=sentiment_convention)
+    if "intensity" in heads and "Acc2" not in out:
+        out["Acc2"] = out.pop("Acc2_intensity")
+        out["F1"] = out.pop("F1_intensity")
+    return out
+
+
 def attention_model(model, build_kwargs):
     """A copy of a context CIA model that also outputs its attention matrices (Figure 3)."""
     from keras_msa.models.cia import build_cia

@@ -221,12 +221,7 @@ def compile_args(args):
 
 def evaluate(model, dataset, args):
     heads = _heads(args)
-    out = common.context_report(model, dataset, heads, dataset.modalities,
-                                sentiment_convention=common.sentiment_convention(args))
-    if "intensity" in heads and "Acc2" not in out:  # the 2-class metrics from the intensity's sign (MOSI lineage)
-        out["Acc2"] = out.pop("Acc2_intensity")
-        out["F1"] = out.pop("F1_intensity")
-    return out
+    return common.mosi_report(model, dataset, heads, sentiment_convention=common.sentiment_convention(args))
 
 
 def paper_results(args):
